@@ -1,0 +1,3 @@
+//! What we learn from each message: language, relevance, sentiment, topics, toxicity, fact
+//! claims, churn intent, urgency; similar complaints grouped into cases; bursts of criticism.
+//! Pure, synchronous and deterministic: no IO, no async, never fails (uncertainty is a value).

@@ -1,0 +1,12 @@
+//! `kundenversteher import`.
+
+use std::process::ExitCode;
+
+use crate::config::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`import` is not built yet")
+}

@@ -1,0 +1,12 @@
+//! `kundenversteher train`.
+
+use std::process::ExitCode;
+
+use crate::config::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`train` is not built yet")
+}

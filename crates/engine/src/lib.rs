@@ -1,0 +1,2 @@
+//! The running system: sources -> analysis -> store -> workflow -> notify, joined by
+//! bounded channels. The only crate that wires the others together.

@@ -1,0 +1,1 @@
+//! HTTP API and server-rendered web interface.
