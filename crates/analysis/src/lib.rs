@@ -1,3 +1,5 @@
 //! What we learn from each message: language, relevance, sentiment, topics, toxicity, fact
 //! claims, churn intent, urgency; similar complaints grouped into cases; bursts of criticism.
 //! Pure, synchronous and deterministic: no IO, no async, never fails (uncertainty is a value).
+
+pub mod text;
