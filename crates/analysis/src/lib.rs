@@ -2,4 +2,6 @@
 //! claims, churn intent, urgency; similar complaints grouped into cases; bursts of criticism.
 //! Pure, synchronous and deterministic: no IO, no async, never fails (uncertainty is a value).
 
+pub mod features;
+pub mod linear;
 pub mod text;

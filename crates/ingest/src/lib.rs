@@ -250,3 +250,5 @@ mod tests {
         }
     }
 }
+
+pub mod corpus;

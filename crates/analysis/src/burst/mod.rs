@@ -1,0 +1,401 @@
+//! Early warning: streaming burst detection over (a) all negative public inbound messages,
+//! (b) each topic, (c) each case, in data time. One [`Monitor`] takes one message at a time
+//! and returns alert events, so `watch` (replay) and the live engine run the same code.
+//!
+//! Method (docs/EARLY_WARNING.md): weighted counts per time bin against a seasonal EWMA
+//! baseline (level x hour-of-day factor) with an EWMA dispersion; the surprise of a sliding
+//! window is `-log10 P(X >= observed)` under a negative binomial. An alert opens when the
+//! surprise passes a threshold and enough distinct customers take part (one loud customer is
+//! not a storm), is updated while it grows and closes after a run of quiet bins.
+
+use std::collections::{BTreeSet, HashMap};
+
+use model::{Alert, AlertScope, Analysis, Direction, Message, SentimentLabel, Timestamp, Visibility};
+use serde::{Deserialize, Serialize};
+
+mod stream;
+pub mod tail;
+
+pub use stream::{Customer, Hit, Season, Stream, alert_id};
+
+/// Parameters of one detector. Defaults are documented in docs/EARLY_WARNING.md and chosen
+/// by reasoning about streams of customer messages, not fitted per series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BurstConfig {
+    /// Width of one time bin in seconds.
+    pub bin_secs: i64,
+    /// Lengths (in bins) of the sliding detection windows; the most surprising one counts.
+    pub windows: Vec<u32>,
+    /// Seasonal profile of the baseline.
+    pub season: Season,
+    /// Half-life of the baseline level, in bins.
+    pub level_half_life_bins: f64,
+    /// Half-life of each seasonal factor, in visits of its slot (bins).
+    pub season_half_life_bins: f64,
+    /// Half-life of the dispersion estimate, in bins.
+    pub dispersion_half_life_bins: f64,
+    /// Dispersion (variance / mean) before any data.
+    pub initial_dispersion: f64,
+    /// Upper bound of the dispersion.
+    pub max_dispersion: f64,
+    /// Bins of history before the stream may alert (ignored with `prior_rate`).
+    pub warmup_bins: u32,
+    /// A new stream starts from this many messages per bin, with no warm-up (cases: a new
+    /// case has no history of its own).
+    pub prior_rate: Option<f64>,
+    /// Floor of the expected count per bin.
+    pub min_rate: f64,
+    /// Open an alert when the window surprise (-log10 p) reaches this.
+    pub open_surprise: f64,
+    /// A bin counts as quiet when the longest window's surprise is below this.
+    pub close_surprise: f64,
+    /// Close an open alert after this many quiet bins in a row.
+    pub close_after_bins: u32,
+    /// Distinct customers the window needs before it can alert.
+    pub min_customers: u32,
+    /// The window's weighted count must be at least this multiple of the expected count.
+    pub min_ratio: f64,
+    /// Bin counts above `expected + cap_sigmas * sd` update the baseline as if they were
+    /// at that cap, so a burst does not teach the baseline that bursts are normal.
+    pub cap_sigmas: f64,
+    /// Message ids kept as samples per alert.
+    pub sample_ids: usize,
+}
+
+impl Default for BurstConfig {
+    fn default() -> Self {
+        BurstConfig {
+            bin_secs: 300,
+            windows: vec![1, 3, 6],
+            season: Season::HourOfDay,
+            level_half_life_bins: 288.0,
+            season_half_life_bins: 84.0,
+            dispersion_half_life_bins: 2016.0,
+            initial_dispersion: 2.0,
+            max_dispersion: 50.0,
+            warmup_bins: 288,
+            prior_rate: None,
+            min_rate: 0.02,
+            open_surprise: 6.0,
+            close_surprise: 2.0,
+            close_after_bins: 6,
+            min_customers: 10,
+            min_ratio: 2.0,
+            cap_sigmas: 3.0,
+            sample_ids: 5,
+        }
+    }
+}
+
+fn alpha(half_life: f64) -> f64 {
+    1.0 - 0.5f64.powf(1.0 / half_life.max(1.0))
+}
+
+impl BurstConfig {
+    /// Defaults for per-case streams: a new case starts from a low prior rate and needs no
+    /// warm-up; no seasonal profile (cases are short-lived).
+    pub fn for_cases() -> Self {
+        BurstConfig {
+            season: Season::None,
+            prior_rate: Some(0.05),
+            level_half_life_bins: 72.0,
+            initial_dispersion: 1.5,
+            min_customers: 8,
+            ..BurstConfig::default()
+        }
+    }
+
+    /// Defaults for per-topic streams.
+    pub fn for_topics() -> Self {
+        BurstConfig {
+            min_customers: 8,
+            ..BurstConfig::default()
+        }
+    }
+
+    fn window_len(&self) -> usize {
+        self.windows.iter().copied().max().unwrap_or(1).max(1) as usize
+    }
+
+    fn level_alpha(&self) -> f64 {
+        alpha(self.level_half_life_bins)
+    }
+
+    fn season_alpha(&self) -> f64 {
+        alpha(self.season_half_life_bins)
+    }
+
+    fn dispersion_alpha(&self) -> f64 {
+        alpha(self.dispersion_half_life_bins)
+    }
+}
+
+/// Parameters of the three scopes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// All negative public inbound messages.
+    pub all: BurstConfig,
+    pub topic: BurstConfig,
+    pub case: BurstConfig,
+    /// Topic and case streams idle this long (seconds of data time) are forgotten.
+    pub idle_secs: i64,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            all: BurstConfig::default(),
+            topic: BurstConfig::for_topics(),
+            case: BurstConfig::for_cases(),
+            idle_secs: 7 * 86_400,
+        }
+    }
+}
+
+/// What the monitor needs to know about one message (or one count of messages).
+#[derive(Debug, Clone)]
+pub struct Signal<'a> {
+    pub id: &'a str,
+    pub at: Timestamp,
+    pub customer: Customer,
+    pub messages: u32,
+    /// Counts towards scope `all` and the topic streams.
+    pub negative: bool,
+    /// Per-message weight: `1 + toxicity` (see [`Signal::from_message`]).
+    pub weight: f64,
+    pub topics: Vec<&'a str>,
+    /// Case id and label, when the message was grouped into a case.
+    pub case: Option<(&'a str, &'a str)>,
+}
+
+impl<'a> Signal<'a> {
+    /// The signal of one message. Sentiment and topics come from the analysis when there is
+    /// one, otherwise from the message's gold labels (`sentiment`, `topic`). Returns `None`
+    /// for messages that cannot start a public storm (outbound or private).
+    pub fn from_message(
+        message: &'a Message,
+        analysis: Option<&'a Analysis>,
+        case: Option<(&'a str, &'a str)>,
+    ) -> Option<Self> {
+        if message.direction != Direction::Inbound || message.visibility != Visibility::Public {
+            return None;
+        }
+        let (negative, toxicity, topics) = match analysis {
+            Some(a) => (
+                a.is_negative(),
+                f64::from(a.toxicity).clamp(0.0, 1.0),
+                a.topics.iter().map(|t| t.label.as_str()).collect(),
+            ),
+            None => {
+                let negative = message
+                    .labels
+                    .get("sentiment")
+                    .and_then(|s| SentimentLabel::parse(s))
+                    == Some(SentimentLabel::Negative);
+                let topics = message
+                    .labels
+                    .get("topic")
+                    .map(|t| t.split(' ').filter(|s| !s.is_empty()).collect())
+                    .unwrap_or_default();
+                (negative, 0.0, topics)
+            }
+        };
+        Some(Signal {
+            id: &message.external_id,
+            at: message.created_at,
+            customer: Customer::Id(xxhash_rust::xxh3::xxh3_64(message.author.as_bytes())),
+            messages: 1,
+            negative,
+            weight: 1.0 + toxicity,
+            topics,
+            case,
+        })
+    }
+
+    /// `count` messages from as many distinct customers at `at` (a count series like NAB).
+    pub fn count(at: Timestamp, count: u32) -> Signal<'static> {
+        Signal {
+            id: "",
+            at,
+            customer: Customer::Anonymous(count),
+            messages: count,
+            negative: true,
+            weight: f64::from(count),
+            topics: Vec::new(),
+            case: None,
+        }
+    }
+}
+
+/// The early-warning monitor: one detector per (scope, key), fed one signal at a time in
+/// data-time order. Pure and deterministic: the same signals give the same alerts.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    config: MonitorConfig,
+    all: Option<Stream>,
+    topics: HashMap<String, Stream>,
+    cases: HashMap<String, Stream>,
+    open: BTreeSet<(AlertScope, String)>,
+    now: Option<Timestamp>,
+    last_sweep: i64,
+}
+
+impl Monitor {
+    pub fn new(config: MonitorConfig) -> Self {
+        Monitor {
+            config,
+            all: None,
+            topics: HashMap::new(),
+            cases: HashMap::new(),
+            open: BTreeSet::new(),
+            now: None,
+            last_sweep: i64::MIN,
+        }
+    }
+
+    pub fn config(&self) -> &MonitorConfig {
+        &self.config
+    }
+
+    /// Feeds one signal; returns the alert events it caused (usually none).
+    pub fn observe(&mut self, signal: &Signal<'_>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        self.observe_into(signal, &mut out);
+        out
+    }
+
+    /// Like [`Monitor::observe`], appending to `out` (no allocation when nothing happens).
+    pub fn observe_into(&mut self, signal: &Signal<'_>, out: &mut Vec<Alert>) {
+        let at = signal.at;
+        self.now = Some(self.now.map_or(at, |n| n.max(at)));
+        self.tick_into(at, out);
+        let hit = |weight: f64| Hit {
+            at,
+            id: signal.id,
+            customer: signal.customer,
+            messages: signal.messages,
+            weight,
+        };
+        let config = &self.config;
+        if signal.negative {
+            let stream = self
+                .all
+                .get_or_insert_with(|| Stream::new(AlertScope::All, "negative", &config.all));
+            push(stream, &hit(signal.weight), &config.all, out, &mut self.open);
+            for topic in &signal.topics {
+                let stream = match self.topics.get_mut(*topic) {
+                    Some(s) => s,
+                    None => self
+                        .topics
+                        .entry((*topic).to_owned())
+                        .or_insert_with(|| Stream::new(AlertScope::Topic, *topic, &config.topic)),
+                };
+                push(stream, &hit(signal.weight), &config.topic, out, &mut self.open);
+            }
+        }
+        if let Some((id, label)) = signal.case {
+            let stream = match self.cases.get_mut(id) {
+                Some(s) => s,
+                None => self
+                    .cases
+                    .entry(id.to_owned())
+                    .or_insert_with(|| Stream::new(AlertScope::Case, id, &config.case)),
+            };
+            if !stream.is_open() {
+                stream.set_label(label);
+            }
+            // Every message of a case counts, weighted like the others.
+            push(stream, &hit(signal.weight), &config.case, out, &mut self.open);
+        }
+    }
+
+    /// Moves data time forward without a message (the live engine calls this on a clock
+    /// tick): open alerts whose burst has ended are closed.
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Alert> {
+        let mut out = Vec::new();
+        self.tick_into(now, &mut out);
+        out
+    }
+
+    fn tick_into(&mut self, now: Timestamp, out: &mut Vec<Alert>) {
+        let open: Vec<(AlertScope, String)> = self.open.iter().cloned().collect();
+        for (scope, key) in open {
+            let (stream, config) = match scope {
+                AlertScope::All => (self.all.as_mut(), &self.config.all),
+                AlertScope::Topic => (self.topics.get_mut(&key), &self.config.topic),
+                AlertScope::Case => (self.cases.get_mut(&key), &self.config.case),
+            };
+            if let Some(stream) = stream {
+                stream.advance_to(now, config, out);
+                if !stream.is_open() {
+                    self.open.remove(&(scope, key));
+                }
+            }
+        }
+        // Forget idle topic and case streams once a day of data time.
+        let day = now.timestamp().div_euclid(86_400);
+        if day > self.last_sweep {
+            self.last_sweep = day;
+            let horizon = now.timestamp() - self.config.idle_secs;
+            let (tc, cc) = (&self.config.topic, &self.config.case);
+            self.topics.retain(|_, s| {
+                s.is_open() || s.last_bin_start(tc).is_some_and(|t| t.timestamp() >= horizon)
+            });
+            self.cases.retain(|_, s| {
+                s.is_open() || s.last_bin_start(cc).is_some_and(|t| t.timestamp() >= horizon)
+            });
+        }
+    }
+
+    /// Closes every open alert (end of a replay).
+    pub fn finish(&mut self) -> Vec<Alert> {
+        let mut out = Vec::new();
+        let Some(now) = self.now else { return out };
+        self.tick_into(now, &mut out);
+        let open: Vec<(AlertScope, String)> = std::mem::take(&mut self.open).into_iter().collect();
+        for (scope, key) in open {
+            let (stream, config) = match scope {
+                AlertScope::All => (self.all.as_mut(), &self.config.all),
+                AlertScope::Topic => (self.topics.get_mut(&key), &self.config.topic),
+                AlertScope::Case => (self.cases.get_mut(&key), &self.config.case),
+            };
+            if let Some(stream) = stream {
+                stream.finish(now, config, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Number of live streams (all + topics + cases), for diagnostics.
+    pub fn streams(&self) -> usize {
+        usize::from(self.all.is_some()) + self.topics.len() + self.cases.len()
+    }
+}
+
+fn push(
+    stream: &mut Stream,
+    hit: &Hit<'_>,
+    config: &BurstConfig,
+    out: &mut Vec<Alert>,
+    open: &mut BTreeSet<(AlertScope, String)>,
+) {
+    let was_open = stream.is_open();
+    let before = out.len();
+    stream.push(hit, config, out);
+    let now_open = stream.is_open();
+    if now_open && (!was_open || out[before..].iter().any(|a| a.event == model::AlertEvent::Opened))
+    {
+        if let Some(a) = out[before..].last() {
+            open.insert((a.scope, a.key.clone()));
+        }
+    } else if was_open && !now_open
+        && let Some(a) = out[before..].first()
+    {
+        open.remove(&(a.scope, a.key.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,806 @@
+//! Linear text classifier: hashed features ([`crate::features`]), one-vs-rest L2-regularised
+//! squared-hinge SVMs trained by dual coordinate descent (Hsieh et al. 2008, the liblinear
+//! solver), class weights for imbalance, Platt-calibrated probabilities from internal
+//! cross-validation. Deterministic: a seeded splitmix64 drives every shuffle, classes train on
+//! scoped threads but each class's result depends only on its own data, and the file layout is
+//! hand-written (no map ordering, no float formatting outside serde_json's exact shortest form).
+//!
+//! Written by hand rather than with linfa/smartcore: we need sparse hashed inputs of 2^20
+//! dimensions, byte-identical output for a seed, and a compact quantised file; the solver is
+//! ~60 lines.
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{FeatureConfig, Features, Featurizer};
+use crate::text::Lang;
+
+/// Magic bytes at the start of every model file.
+pub const MAGIC: &[u8; 8] = b"KVLIN01\n";
+
+/// How to weigh classes in the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum ClassWeight {
+    /// Every example counts the same.
+    None,
+    /// Weight `(n / (k * n_c))^power`: 1.0 is sklearn's "balanced", 0.5 a softer version.
+    Balanced { power: f32 },
+}
+
+/// Training settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub features: FeatureConfig,
+    /// SVM cost C (inverse regularisation).
+    pub c: f32,
+    pub max_epochs: u32,
+    pub seed: u64,
+    pub class_weight: ClassWeight,
+    /// More than one class per example (topics): each class is a yes/no decision.
+    pub multi_label: bool,
+    /// Folds of internal cross-validation for Platt calibration; 0 or 1 = a fixed sigmoid.
+    pub calibration_folds: u32,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            features: FeatureConfig::default(),
+            c: 0.5,
+            max_epochs: 40,
+            seed: 42,
+            class_weight: ClassWeight::Balanced { power: 0.5 },
+            multi_label: false,
+            calibration_folds: 3,
+        }
+    }
+}
+
+/// One labelled text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub text: String,
+    pub lang: Lang,
+    /// Class names (exactly one unless multi-label; may be empty for multi-label).
+    pub labels: Vec<String>,
+}
+
+/// Everything about a model except its weights; stored as JSON in the file header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    pub task: String,
+    pub classes: Vec<String>,
+    pub multi_label: bool,
+    pub train: TrainConfig,
+    /// Training set size.
+    pub n: usize,
+    /// Free text: what data it was trained on.
+    #[serde(default)]
+    pub data: String,
+    pub bias: Vec<f32>,
+    /// Platt sigmoid per class: `p = 1 / (1 + exp(a * score + b))`.
+    pub platt: Vec<(f32, f32)>,
+    /// Scale of the i16 quantised weights.
+    pub scale: f32,
+}
+
+/// A trained model: CSR rows by feature bucket, each with `(class, weight)` entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearModel {
+    pub meta: ModelMeta,
+    offsets: Vec<u32>,
+    classes: Vec<u16>,
+    weights: Vec<f32>,
+}
+
+/// Why a model file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("not a Kundenversteher model file (bad magic)")]
+    Magic,
+    #[error("model file is truncated or corrupt: {0}")]
+    Corrupt(&'static str),
+    #[error("model header: {0}")]
+    Header(#[from] serde_json::Error),
+}
+
+/// splitmix64: a tiny, version-stable PRNG so seeds give the same models forever.
+#[derive(Debug, Clone)]
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.below(i + 1);
+            v.swap(i, j);
+        }
+    }
+}
+
+/// Feature vectors of a training set in one CSR block.
+#[derive(Debug, Default)]
+pub struct Matrix {
+    offsets: Vec<usize>,
+    idx: Vec<u32>,
+    val: Vec<f32>,
+}
+
+impl Matrix {
+    pub fn from_features(rows: &[Features]) -> Matrix {
+        let mut m = Matrix {
+            offsets: vec![0],
+            ..Matrix::default()
+        };
+        for r in rows {
+            m.idx.extend_from_slice(&r.idx);
+            m.val.extend_from_slice(&r.val);
+            m.offsets.push(m.idx.len());
+        }
+        m
+    }
+
+    pub fn rows(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.offsets[i], self.offsets[i + 1]);
+        (&self.idx[a..b], &self.val[a..b])
+    }
+}
+
+/// Computes features for all examples with `config`.
+pub fn featurize(examples: &[Example], config: FeatureConfig) -> Vec<Features> {
+    let mut f = Featurizer::new(config);
+    examples
+        .iter()
+        .map(|e| f.features(&e.text, e.lang))
+        .collect()
+}
+
+/// Class names in first-seen order would depend on data order; we sort them.
+pub fn class_names(examples: &[Example]) -> Vec<String> {
+    let mut c: Vec<String> = examples
+        .iter()
+        .flat_map(|e| e.labels.iter().cloned())
+        .collect();
+    c.sort();
+    c.dedup();
+    c
+}
+
+/// Trains a model on `examples` (features computed here).
+pub fn train(task: &str, examples: &[Example], cfg: &TrainConfig) -> LinearModel {
+    let feats = featurize(examples, cfg.features);
+    let classes = class_names(examples);
+    train_features(task, &feats, examples, &classes, cfg)
+}
+
+/// Trains on precomputed features (cross-validation reuses them across folds).
+pub fn train_features(
+    task: &str,
+    feats: &[Features],
+    examples: &[Example],
+    classes: &[String],
+    cfg: &TrainConfig,
+) -> LinearModel {
+    let targets = targets(examples, classes);
+    let x = Matrix::from_features(feats);
+    let all: Vec<usize> = (0..x.rows()).collect();
+    let dim = 1usize << cfg.features.bits;
+    let svms = train_svms(&x, &targets, &all, classes.len(), dim, cfg);
+
+    // Platt calibration from out-of-fold scores.
+    let k = classes.len();
+    let folds = cfg.calibration_folds as usize;
+    let platt = if folds >= 2 && x.rows() >= folds * 4 {
+        let assignment = stratified_folds(&targets, k, folds, cfg.seed ^ 0xCA1B);
+        let mut oof = vec![vec![0f32; k]; x.rows()];
+        for f in 0..folds {
+            let tr: Vec<usize> = (0..x.rows()).filter(|&i| assignment[i] != f).collect();
+            let te: Vec<usize> = (0..x.rows()).filter(|&i| assignment[i] == f).collect();
+            let m = train_svms(&x, &targets, &tr, k, dim, cfg);
+            for &i in &te {
+                let (idx, val) = x.row(i);
+                for (c, (w, b)) in m.iter().enumerate() {
+                    oof[i][c] = dot(w, idx, val) + b;
+                }
+            }
+        }
+        (0..k)
+            .map(|c| {
+                let s: Vec<f32> = oof.iter().map(|r| r[c]).collect();
+                let y: Vec<bool> = targets.iter().map(|t| t.contains(&c)).collect();
+                fit_platt(&s, &y)
+            })
+            .collect()
+    } else {
+        vec![(-2.0, 0.0); k]
+    };
+
+    // Sparse CSR by row, then quantise to i16 so the in-memory model equals the loaded one.
+    let mut rows: Vec<Vec<(u16, f32)>> = vec![Vec::new(); dim];
+    let mut max_abs = 0f32;
+    for (c, (w, _)) in svms.iter().enumerate() {
+        for (r, &v) in w.iter().enumerate() {
+            if v != 0.0 {
+                rows[r].push((c as u16, v));
+                max_abs = max_abs.max(v.abs());
+            }
+        }
+    }
+    let scale = if max_abs > 0.0 {
+        max_abs / 32767.0
+    } else {
+        1.0
+    };
+    let mut model = LinearModel {
+        meta: ModelMeta {
+            task: task.to_owned(),
+            classes: classes.to_vec(),
+            multi_label: cfg.multi_label,
+            train: *cfg,
+            n: examples.len(),
+            data: String::new(),
+            bias: svms.iter().map(|(_, b)| *b).collect(),
+            platt,
+            scale,
+        },
+        offsets: Vec::with_capacity(dim + 1),
+        classes: Vec::new(),
+        weights: Vec::new(),
+    };
+    model.offsets.push(0);
+    for r in rows {
+        for (c, v) in r {
+            let q = (v / scale).round().clamp(-32767.0, 32767.0) as i16;
+            if q != 0 {
+                model.classes.push(c);
+                model.weights.push(q as f32 * scale);
+            }
+        }
+        model.offsets.push(model.classes.len() as u32);
+    }
+    model
+}
+
+fn targets(examples: &[Example], classes: &[String]) -> Vec<Vec<usize>> {
+    examples
+        .iter()
+        .map(|e| {
+            let mut t: Vec<usize> = e
+                .labels
+                .iter()
+                .filter_map(|l| classes.binary_search(l).ok())
+                .collect();
+            t.sort_unstable();
+            t.dedup();
+            t
+        })
+        .collect()
+}
+
+/// Assigns each example to one of `k` folds, stratified by its first label, seeded.
+pub fn stratified_folds(targets: &[Vec<usize>], classes: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = SplitMix(seed);
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes + 1];
+    for (i, t) in targets.iter().enumerate() {
+        by_class[t.first().copied().unwrap_or(classes)].push(i);
+    }
+    let mut fold = vec![0; targets.len()];
+    let mut next = 0;
+    for members in &mut by_class {
+        rng.shuffle(members);
+        for &i in members.iter() {
+            fold[i] = next % k;
+            next += 1;
+        }
+    }
+    fold
+}
+
+fn dot(w: &[f32], idx: &[u32], val: &[f32]) -> f32 {
+    idx.iter().zip(val).map(|(&i, &v)| w[i as usize] * v).sum()
+}
+
+/// One-vs-rest SVMs on the rows `subset`; returns dense weights and bias per class.
+fn train_svms(
+    x: &Matrix,
+    targets: &[Vec<usize>],
+    subset: &[usize],
+    k: usize,
+    dim: usize,
+    cfg: &TrainConfig,
+) -> Vec<(Vec<f32>, f32)> {
+    // Binary problems need one SVM only when single-label: class 1 = +, class 0 = its negation.
+    let binary = k == 2 && !cfg.multi_label;
+    let to_train: Vec<usize> = if binary { vec![1] } else { (0..k).collect() };
+    let counts: Vec<usize> = (0..k)
+        .map(|c| subset.iter().filter(|&&i| targets[i].contains(&c)).count())
+        .collect();
+    let n = subset.len().max(1) as f32;
+    let results: Vec<(usize, (Vec<f32>, f32))> = std::thread::scope(|s| {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(to_train.len())
+            .max(1);
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let to_train = &to_train;
+                let counts = &counts;
+                s.spawn(move || {
+                    to_train
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| j % threads == t)
+                        .map(|(_, &c)| {
+                            let (wp, wn) = match cfg.class_weight {
+                                ClassWeight::None => (1.0, 1.0),
+                                ClassWeight::Balanced { power } => {
+                                    let pos = counts[c].max(1) as f32;
+                                    let neg = (n - pos).max(1.0);
+                                    // Two-sided balance for yes/no decisions.
+                                    ((n / (2.0 * pos)).powf(power), (n / (2.0 * neg)).powf(power))
+                                }
+                            };
+                            let y: Vec<f32> = subset
+                                .iter()
+                                .map(|&i| if targets[i].contains(&c) { 1.0 } else { -1.0 })
+                                .collect();
+                            let seed = cfg.seed.wrapping_add(c as u64 * 7919);
+                            (
+                                c,
+                                dcd(
+                                    x,
+                                    subset,
+                                    &y,
+                                    cfg.c * wp,
+                                    cfg.c * wn,
+                                    dim,
+                                    cfg.max_epochs,
+                                    seed,
+                                ),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out: Vec<(Vec<f32>, f32)> = vec![(Vec::new(), 0.0); k];
+    for (c, r) in results {
+        out[c] = r;
+    }
+    if binary {
+        let (w, b) = out[1].clone();
+        out[0] = (w.iter().map(|v| -v).collect(), -b);
+    }
+    out
+}
+
+/// Dual coordinate descent for the L2-loss (squared hinge) linear SVM with a bias feature.
+#[allow(clippy::too_many_arguments)]
+fn dcd(
+    x: &Matrix,
+    subset: &[usize],
+    y: &[f32],
+    c_pos: f32,
+    c_neg: f32,
+    dim: usize,
+    max_epochs: u32,
+    seed: u64,
+) -> (Vec<f32>, f32) {
+    let mut w = vec![0f32; dim];
+    let mut b = 0f32;
+    let l = subset.len();
+    let mut alpha = vec![0f32; l];
+    let diag: Vec<f32> = y
+        .iter()
+        .map(|&yi| 0.5 / if yi > 0.0 { c_pos } else { c_neg })
+        .collect();
+    let qd: Vec<f32> = subset
+        .iter()
+        .zip(&diag)
+        .map(|(&i, d)| {
+            let (_, val) = x.row(i);
+            val.iter().map(|v| v * v).sum::<f32>() + 1.0 + d
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..l).collect();
+    let mut rng = SplitMix(seed);
+    for _ in 0..max_epochs {
+        rng.shuffle(&mut order);
+        let (mut pg_max, mut pg_min) = (f32::NEG_INFINITY, f32::INFINITY);
+        for &j in &order {
+            let (idx, val) = x.row(subset[j]);
+            let yi = y[j];
+            let g = yi * (dot(&w, idx, val) + b) - 1.0 + alpha[j] * diag[j];
+            let pg = if alpha[j] == 0.0 { g.min(0.0) } else { g };
+            pg_max = pg_max.max(pg);
+            pg_min = pg_min.min(pg);
+            if pg.abs() > 1e-12 {
+                let old = alpha[j];
+                alpha[j] = (old - g / qd[j]).max(0.0);
+                let d = (alpha[j] - old) * yi;
+                for (&i, &v) in idx.iter().zip(val) {
+                    w[i as usize] += d * v;
+                }
+                b += d;
+            }
+        }
+        if pg_max - pg_min < 0.05 {
+            break;
+        }
+    }
+    (w, b)
+}
+
+/// Platt scaling by Newton's method with Platt's target smoothing (Lin, Lin & Weng 2007).
+fn fit_platt(scores: &[f32], y: &[bool]) -> (f32, f32) {
+    let prior1 = y.iter().filter(|&&v| v).count() as f64;
+    let prior0 = y.len() as f64 - prior1;
+    let hi = (prior1 + 1.0) / (prior1 + 2.0);
+    let lo = 1.0 / (prior0 + 2.0);
+    let t: Vec<f64> = y.iter().map(|&v| if v { hi } else { lo }).collect();
+    let (mut a, mut b) = (0f64, ((prior0 + 1.0) / (prior1 + 1.0)).ln());
+    let sigma = 1e-12;
+    let fval = |a: f64, b: f64| -> f64 {
+        scores
+            .iter()
+            .zip(&t)
+            .map(|(&s, &ti)| {
+                let f = s as f64 * a + b;
+                if f >= 0.0 {
+                    ti * f + (1.0 + (-f).exp()).ln()
+                } else {
+                    (ti - 1.0) * f + (1.0 + f.exp()).ln()
+                }
+            })
+            .sum()
+    };
+    let mut fv = fval(a, b);
+    for _ in 0..100 {
+        let (mut h11, mut h22, mut h21, mut g1, mut g2) = (sigma, sigma, 0.0, 0.0, 0.0);
+        for (&s, &ti) in scores.iter().zip(&t) {
+            let s = s as f64;
+            let f = s * a + b;
+            let (p, q) = if f >= 0.0 {
+                let e = (-f).exp();
+                (e / (1.0 + e), 1.0 / (1.0 + e))
+            } else {
+                let e = f.exp();
+                (1.0 / (1.0 + e), e / (1.0 + e))
+            };
+            let d2 = p * q;
+            h11 += s * s * d2;
+            h22 += d2;
+            h21 += s * d2;
+            let d1 = ti - p;
+            g1 += s * d1;
+            g2 += d1;
+        }
+        if g1.abs() < 1e-5 && g2.abs() < 1e-5 {
+            break;
+        }
+        let det = h11 * h22 - h21 * h21;
+        let da = -(h22 * g1 - h21 * g2) / det;
+        let db = -(-h21 * g1 + h11 * g2) / det;
+        let gd = g1 * da + g2 * db;
+        let mut step = 1.0;
+        let mut moved = false;
+        while step >= 1e-10 {
+            let (na, nb) = (a + step * da, b + step * db);
+            let nf = fval(na, nb);
+            if nf < fv + 1e-4 * step * gd {
+                a = na;
+                b = nb;
+                fv = nf;
+                moved = true;
+                break;
+            }
+            step /= 2.0;
+        }
+        if !moved {
+            break;
+        }
+    }
+    (a as f32, b as f32)
+}
+
+fn sigmoid_platt(s: f32, (a, b): (f32, f32)) -> f32 {
+    let f = a * s + b;
+    if f >= 0.0 {
+        let e = (-f).exp();
+        e / (1.0 + e)
+    } else {
+        1.0 / (1.0 + f.exp())
+    }
+}
+
+impl LinearModel {
+    pub fn classes(&self) -> &[String] {
+        &self.meta.classes
+    }
+
+    pub fn feature_config(&self) -> FeatureConfig {
+        self.meta.train.features
+    }
+
+    /// Raw decision values (one per class) for features made with [`Self::feature_config`].
+    pub fn scores_into(&self, x: &Features, out: &mut Vec<f32>) {
+        out.clear();
+        out.extend_from_slice(&self.meta.bias);
+        let mask = self.offsets.len() - 2;
+        for (i, v) in x.iter() {
+            let r = i as usize & mask;
+            let (a, b) = (self.offsets[r] as usize, self.offsets[r + 1] as usize);
+            for e in a..b {
+                out[self.classes[e] as usize] += self.weights[e] * v;
+            }
+        }
+    }
+
+    /// Calibrated probabilities per class: independent for multi-label, normalised to sum 1
+    /// for single-label.
+    pub fn probabilities(&self, x: &Features) -> Vec<f32> {
+        let mut s = Vec::new();
+        self.scores_into(x, &mut s);
+        self.calibrate(&mut s);
+        s
+    }
+
+    /// Turns raw scores into probabilities in place.
+    pub fn calibrate(&self, s: &mut [f32]) {
+        for (v, p) in s.iter_mut().zip(&self.meta.platt) {
+            *v = sigmoid_platt(*v, *p);
+        }
+        if !self.meta.multi_label {
+            let sum: f32 = s.iter().sum();
+            if sum > 0.0 {
+                for v in s.iter_mut() {
+                    *v /= sum;
+                }
+            }
+        }
+    }
+
+    /// Predicted class indices: argmax for single-label; every class with p >= 0.5 for
+    /// multi-label (none when nothing reaches it).
+    pub fn decide(&self, probs: &[f32]) -> Vec<usize> {
+        if self.meta.multi_label {
+            (0..probs.len()).filter(|&c| probs[c] >= 0.5).collect()
+        } else {
+            let best = (0..probs.len())
+                .max_by(|&a, &b| probs[a].total_cmp(&probs[b]).then(b.cmp(&a)))
+                .unwrap_or(0);
+            vec![best]
+        }
+    }
+
+    /// Convenience: features + probabilities for one text.
+    pub fn predict_text(&self, featurizer: &mut Featurizer, text: &str, lang: Lang) -> Vec<f32> {
+        let x = featurizer.features(text, lang);
+        self.probabilities(&x)
+    }
+
+    /// Number of stored weights.
+    pub fn nonzeros(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// The model file: magic, header length (u32 LE), JSON header, then per non-empty row:
+    /// varint row delta, varint entry count, entries as (varint class, i16 LE weight).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = serde_json::to_vec(&self.meta).unwrap_or_default();
+        let mut out = Vec::with_capacity(header.len() + self.weights.len() * 3 + 64);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        let rows = self.offsets.len() - 1;
+        put_varint(&mut out, rows as u64);
+        let mut last = 0usize;
+        for r in 0..rows {
+            let (a, b) = (self.offsets[r] as usize, self.offsets[r + 1] as usize);
+            if a == b {
+                continue;
+            }
+            put_varint(&mut out, (r - last) as u64);
+            last = r;
+            put_varint(&mut out, (b - a) as u64);
+            for e in a..b {
+                put_varint(&mut out, self.classes[e] as u64);
+                let q = (self.weights[e] / self.meta.scale).round() as i16;
+                out.extend_from_slice(&q.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<LinearModel, ModelError> {
+        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+            return Err(ModelError::Magic);
+        }
+        let hlen = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
+        let header = bytes
+            .get(12..12 + hlen)
+            .ok_or(ModelError::Corrupt("header"))?;
+        let meta: ModelMeta = serde_json::from_slice(header)?;
+        let mut pos = 12 + hlen;
+        let rows = get_varint(bytes, &mut pos)? as usize;
+        if rows != 1usize << meta.train.features.bits {
+            return Err(ModelError::Corrupt("row count"));
+        }
+        let k = meta.classes.len();
+        let mut offsets = Vec::with_capacity(rows + 1);
+        let mut classes = Vec::new();
+        let mut weights = Vec::new();
+        offsets.push(0u32);
+        let mut prev: Option<usize> = None;
+        while pos < bytes.len() {
+            let delta = get_varint(bytes, &mut pos)? as usize;
+            let row = match prev {
+                None => delta,
+                Some(_) if delta == 0 => return Err(ModelError::Corrupt("row order")),
+                Some(p) => p + delta,
+            };
+            if row >= rows {
+                return Err(ModelError::Corrupt("row index"));
+            }
+            prev = Some(row);
+            while offsets.len() <= row {
+                offsets.push(classes.len() as u32);
+            }
+            let n = get_varint(bytes, &mut pos)? as usize;
+            for _ in 0..n {
+                let c = get_varint(bytes, &mut pos)? as usize;
+                if c >= k {
+                    return Err(ModelError::Corrupt("class index"));
+                }
+                let q = bytes
+                    .get(pos..pos + 2)
+                    .ok_or(ModelError::Corrupt("weights"))?;
+                pos += 2;
+                classes.push(c as u16);
+                weights.push(i16::from_le_bytes([q[0], q[1]]) as f32 * meta.scale);
+            }
+        }
+        while offsets.len() <= rows {
+            offsets.push(classes.len() as u32);
+        }
+        if meta.bias.len() != k || meta.platt.len() != k {
+            return Err(ModelError::Corrupt("bias/calibration length"));
+        }
+        Ok(LinearModel {
+            meta,
+            offsets,
+            classes,
+            weights,
+        })
+    }
+
+    /// Rows as `(feature bucket, class, weight)` triples, for merging models into a bank.
+    pub fn entries(&self) -> impl Iterator<Item = (u32, u16, f32)> + '_ {
+        (0..self.offsets.len() - 1).flat_map(move |r| {
+            (self.offsets[r] as usize..self.offsets[r + 1] as usize)
+                .map(move |e| (r as u32, self.classes[e], self.weights[e]))
+        })
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, ModelError> {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = *bytes.get(*pos).ok_or(ModelError::Corrupt("varint"))?;
+        *pos += 1;
+        v |= ((b & 0x7F) as u64) << shift;
+        if b < 0x80 {
+            return Ok(v);
+        }
+        shift += 7;
+        if shift > 63 {
+            return Err(ModelError::Corrupt("varint"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> Vec<Example> {
+        let pos = [
+            "super toll danke",
+            "sehr gut, danke!",
+            "toll gemacht",
+            "klasse service",
+        ];
+        let neg = [
+            "schon wieder zu spät",
+            "zug fällt aus",
+            "mies und spät",
+            "ärgerlich, verspätung",
+        ];
+        let mut v = Vec::new();
+        for _ in 0..3 {
+            for t in pos {
+                v.push(Example {
+                    text: t.into(),
+                    lang: Lang::De,
+                    labels: vec!["pos".into()],
+                });
+            }
+            for t in neg {
+                v.push(Example {
+                    text: t.into(),
+                    lang: Lang::De,
+                    labels: vec!["neg".into()],
+                });
+            }
+        }
+        v
+    }
+
+    fn small() -> TrainConfig {
+        TrainConfig {
+            features: FeatureConfig {
+                bits: 16,
+                ..FeatureConfig::default()
+            },
+            ..TrainConfig::default()
+        }
+    }
+
+    #[test]
+    fn learns_and_round_trips() {
+        let m = train("sentiment", &toy(), &small());
+        let mut f = Featurizer::new(m.feature_config());
+        let p = m.predict_text(&mut f, "wieder spät", Lang::De);
+        assert_eq!(m.classes()[m.decide(&p)[0]], "neg");
+        let bytes = m.to_bytes();
+        let back = LinearModel::from_bytes(&bytes).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.to_bytes(), bytes);
+    }
+
+    #[test]
+    fn same_seed_same_bytes() {
+        let a = train("s", &toy(), &small()).to_bytes();
+        let b = train("s", &toy(), &small()).to_bytes();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(matches!(
+            LinearModel::from_bytes(b"hello world!"),
+            Err(ModelError::Magic)
+        ));
+        let mut bytes = train("s", &toy(), &small()).to_bytes();
+        bytes.truncate(bytes.len() - 1);
+        assert!(LinearModel::from_bytes(&bytes).is_err());
+    }
+}
