@@ -2,6 +2,8 @@
 //! claims, churn intent, urgency; similar complaints grouped into cases; bursts of criticism.
 //! Pure, synchronous and deterministic: no IO, no async, never fails (uncertainty is a value).
 
+pub mod burst;
+pub mod cases;
 pub mod features;
 pub mod linear;
 pub mod text;

@@ -10,7 +10,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use model::{Alert, AlertScope, Analysis, Direction, Message, SentimentLabel, Timestamp, Visibility};
+use model::{
+    Alert, AlertScope, Analysis, Direction, Message, SentimentLabel, Timestamp, Visibility,
+};
 use serde::{Deserialize, Serialize};
 
 mod stream;
@@ -283,7 +285,14 @@ impl Monitor {
             let stream = self
                 .all
                 .get_or_insert_with(|| Stream::new(AlertScope::All, "negative", &config.all));
-            push(stream, &hit(signal.weight), &config.all, out, &mut self.open);
+            push(
+                stream,
+                &hit(signal.weight),
+                &config.all,
+                out,
+                &mut self.open,
+                AlertScope::All,
+            );
             for topic in &signal.topics {
                 let stream = match self.topics.get_mut(*topic) {
                     Some(s) => s,
@@ -292,7 +301,14 @@ impl Monitor {
                         .entry((*topic).to_owned())
                         .or_insert_with(|| Stream::new(AlertScope::Topic, *topic, &config.topic)),
                 };
-                push(stream, &hit(signal.weight), &config.topic, out, &mut self.open);
+                push(
+                    stream,
+                    &hit(signal.weight),
+                    &config.topic,
+                    out,
+                    &mut self.open,
+                    AlertScope::Topic,
+                );
             }
         }
         if let Some((id, label)) = signal.case {
@@ -307,7 +323,14 @@ impl Monitor {
                 stream.set_label(label);
             }
             // Every message of a case counts, weighted like the others.
-            push(stream, &hit(signal.weight), &config.case, out, &mut self.open);
+            push(
+                stream,
+                &hit(signal.weight),
+                &config.case,
+                out,
+                &mut self.open,
+                AlertScope::Case,
+            );
         }
     }
 
@@ -341,10 +364,14 @@ impl Monitor {
             let horizon = now.timestamp() - self.config.idle_secs;
             let (tc, cc) = (&self.config.topic, &self.config.case);
             self.topics.retain(|_, s| {
-                s.is_open() || s.last_bin_start(tc).is_some_and(|t| t.timestamp() >= horizon)
+                s.is_open()
+                    || s.last_bin_start(tc)
+                        .is_some_and(|t| t.timestamp() >= horizon)
             });
             self.cases.retain(|_, s| {
-                s.is_open() || s.last_bin_start(cc).is_some_and(|t| t.timestamp() >= horizon)
+                s.is_open()
+                    || s.last_bin_start(cc)
+                        .is_some_and(|t| t.timestamp() >= horizon)
             });
         }
     }
@@ -380,20 +407,18 @@ fn push(
     config: &BurstConfig,
     out: &mut Vec<Alert>,
     open: &mut BTreeSet<(AlertScope, String)>,
+    scope: AlertScope,
 ) {
     let was_open = stream.is_open();
-    let before = out.len();
     stream.push(hit, config, out);
-    let now_open = stream.is_open();
-    if now_open && (!was_open || out[before..].iter().any(|a| a.event == model::AlertEvent::Opened))
-    {
-        if let Some(a) = out[before..].last() {
-            open.insert((a.scope, a.key.clone()));
+    match (was_open, stream.is_open()) {
+        (false, true) => {
+            open.insert((scope, stream.key().to_owned()));
         }
-    } else if was_open && !now_open
-        && let Some(a) = out[before..].first()
-    {
-        open.remove(&(a.scope, a.key.clone()));
+        (true, false) => {
+            open.remove(&(scope, stream.key().to_owned()));
+        }
+        _ => {}
     }
 }
 

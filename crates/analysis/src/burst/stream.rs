@@ -219,7 +219,6 @@ impl Stream {
                 if open.alert.sample_ids.len() < config.sample_ids && !hit.id.is_empty() {
                     open.alert.sample_ids.push(hit.id.to_owned());
                 }
-                open.last_busy_bin = current;
                 let severity = best
                     .as_ref()
                     .map(|w| severity(w, open.alert.customers, config))
@@ -323,7 +322,13 @@ impl Stream {
         }
     }
 
-    fn advance_bins(&mut self, bin: i64, at: Timestamp, config: &BurstConfig, out: &mut Vec<Alert>) {
+    fn advance_bins(
+        &mut self,
+        bin: i64,
+        at: Timestamp,
+        config: &BurstConfig,
+        out: &mut Vec<Alert>,
+    ) {
         if !self.started {
             self.started = true;
             self.current = bin;
@@ -404,8 +409,8 @@ impl Stream {
         if warm {
             let r2 = (xc - mu).powi(2) / mu;
             let ad = config.dispersion_alpha();
-            base.dispersion = (base.dispersion + ad * (r2 - base.dispersion))
-                .clamp(1.0, config.max_dispersion);
+            base.dispersion =
+                (base.dispersion + ad * (r2 - base.dispersion)).clamp(1.0, config.max_dispersion);
         } else {
             // During warm-up, the plain running mean of the Pearson statistic.
             let r2 = if base.level > 0.0 {
@@ -414,8 +419,8 @@ impl Stream {
                 1.0
             };
             let n = base.bins_seen as f64;
-            base.dispersion = (base.dispersion + (r2 - base.dispersion) / n)
-                .clamp(1.0, config.max_dispersion);
+            base.dispersion =
+                (base.dispersion + (r2 - base.dispersion) / n).clamp(1.0, config.max_dispersion);
         }
         // An open alert closes after `close_after_bins` quiet bins in a row.
         if self.open.is_some() {
@@ -439,7 +444,9 @@ impl Stream {
 
     fn prune(&mut self, config: &BurstConfig) {
         let horizon = self.current - config.window_len() as i64;
-        if self.authors.len() < 4096 || self.current - self.last_prune < config.window_len() as i64 {
+        if self.authors.len() < 4096
+            || self.current.saturating_sub(self.last_prune) < config.window_len() as i64
+        {
             return;
         }
         let keep_from = match &self.open {
@@ -529,6 +536,11 @@ fn bin_start(index: i64, config: &BurstConfig) -> Timestamp {
 
 /// A stable id for one burst: the same scope, key and start give the same id.
 pub fn alert_id(scope: AlertScope, key: &str, started_at: Timestamp) -> String {
-    let text = format!("{}\u{1f}{}\u{1f}{}", scope.as_str(), key, started_at.timestamp());
+    let text = format!(
+        "{}\u{1f}{}\u{1f}{}",
+        scope.as_str(),
+        key,
+        started_at.timestamp()
+    );
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }

@@ -132,7 +132,11 @@ mod tests {
                 .map(|k| (-1f64).exp() / (1..=k).product::<u64>().max(1) as f64)
                 .sum::<f64>();
         let s = surprise(5.0, 1.0, 1.0001);
-        assert!((s - (-exact.log10())).abs() < 0.01, "{s} vs {}", -exact.log10());
+        assert!(
+            (s - (-exact.log10())).abs() < 0.01,
+            "{s} vs {}",
+            -exact.log10()
+        );
     }
 
     #[test]
@@ -148,7 +152,11 @@ mod tests {
         };
         let tail: f64 = 1.0 - (0..30).map(pmf).sum::<f64>();
         let s = surprise(30.0, mean, 3.0);
-        assert!((s - (-tail.log10())).abs() < 0.01, "{s} vs {}", -tail.log10());
+        assert!(
+            (s - (-tail.log10())).abs() < 0.01,
+            "{s} vs {}",
+            -tail.log10()
+        );
     }
 
     #[test]

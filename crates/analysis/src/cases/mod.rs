@@ -1,0 +1,1 @@
+//! Cases: inbound messages that report the same problem, grouped online.
