@@ -20,6 +20,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub mod airline;
+pub mod counts;
 mod csv_record;
 pub mod germeval2017;
 pub mod jsonl;
