@@ -251,5 +251,3 @@ mod tests {
         }
     }
 }
-
-pub mod corpus;
