@@ -1,0 +1,130 @@
+//! Conversations: threads rebuilt from reply chains (built during insert, see `messages.rs`),
+//! their state, and their messages.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::messages::{MESSAGE_COLUMNS, message_row};
+use crate::{Store, StoreError, StoredMessage, time};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConversationState {
+    /// The customer spoke last.
+    Open,
+    /// We answered; waiting for the customer.
+    Pending,
+    /// Closed by an agent or a rule; a newer customer message reopens it.
+    Resolved,
+}
+
+impl ConversationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationState::Open => "open",
+            ConversationState::Pending => "pending",
+            ConversationState::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(ConversationState::Open),
+            "pending" => Some(ConversationState::Pending),
+            "resolved" => Some(ConversationState::Resolved),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conversation {
+    pub id: i64,
+    pub channel: String,
+    /// External id of the top of the reply chain (possibly a message not stored).
+    pub root_external_id: String,
+    pub state: ConversationState,
+    pub first_at: model::Timestamp,
+    pub last_at: model::Timestamp,
+    pub message_count: u64,
+}
+
+/// Columns of other tables that reference `conversations(id)` (found via foreign keys), so a
+/// merge can move their rows along.
+pub(crate) fn referencing_columns(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+         WHERE m.type = 'table' AND f.\"table\" = 'conversations' AND m.name != 'messages'",
+    )?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+impl Store {
+    pub fn conversation(&self, id: i64) -> Result<Option<Conversation>, StoreError> {
+        let row = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, channel, root_external_id, state, first_at, last_at, message_count
+                 FROM conversations WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            })
+            .optional()?;
+        let Some((id, channel, root_external_id, state, first, last, count)) = row else {
+            return Ok(None);
+        };
+        let corrupt = |reason: String| StoreError::Corrupt { id, reason };
+        Ok(Some(Conversation {
+            id,
+            channel,
+            root_external_id,
+            state: ConversationState::parse(&state)
+                .ok_or_else(|| corrupt(format!("state `{state}`")))?,
+            first_at: time::from_sql(&first).map_err(|e| corrupt(e.to_string()))?,
+            last_at: time::from_sql(&last).map_err(|e| corrupt(e.to_string()))?,
+            message_count: count as u64,
+        }))
+    }
+
+    /// The messages of a conversation, oldest first.
+    pub fn conversation_messages(&self, id: i64) -> Result<Vec<StoredMessage>, StoreError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY created_at, id"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map([id], message_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+
+    /// Sets the state (an agent resolves or reopens). Errors with `NotFound` for an unknown id.
+    pub fn set_conversation_state(
+        &mut self,
+        id: i64,
+        state: ConversationState,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE conversations SET state = ?1 WHERE id = ?2",
+                params![state.as_str(), id],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("conversation {id}")));
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,90 @@
+//! Schema migrations: one explicit, numbered list applied in ascending order, each in its own
+//! transaction, recorded in `schema_migrations`. A migration is never edited once committed;
+//! change the schema by adding the next number.
+//!
+//! Number ranges, so helpers working in parallel never collide:
+//! - 0001-0099: core (messages, contacts, identities, conversations, analyses) - this crate's core
+//! - 0100-0199: server (accounts, sessions, tokens, audit log, notes)
+//! - 0200-0299: workflow (routing, assignments, response-time targets)
+//! - 0300-0399: cases and alerts
+//!
+//! Add one: put `NNNN_name.sql` next to this file and one line in [`MIGRATIONS`].
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, in ascending version order (checked by a test).
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "core",
+    sql: include_str!("migrations/0001_core.sql"),
+}];
+
+/// Applies every migration not yet recorded. Safe to run at every start.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )?;
+    for m in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let done: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [m.version],
+            |row| row.get(0),
+        )?;
+        if !done {
+            tx.execute_batch(m.sql)
+                .map_err(|source| StoreError::Migration {
+                    version: m.version,
+                    name: m.name,
+                    source,
+                })?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![m.version, m.name, crate::time::to_sql(&chrono::Utc::now())],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_ascend_and_are_unique() {
+        for pair in MIGRATIONS.windows(2) {
+            assert!(
+                pair[0].version < pair[1].version,
+                "{} before {}",
+                pair[0].version,
+                pair[1].version
+            );
+        }
+    }
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n as usize, MIGRATIONS.len());
+    }
+}
