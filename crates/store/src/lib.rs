@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub mod accounts;
 mod contacts;
 mod conversations;
 mod messages;

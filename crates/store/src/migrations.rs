@@ -22,11 +22,18 @@ pub struct Migration {
 }
 
 /// Every migration, in ascending version order (checked by a test).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "core",
-    sql: include_str!("migrations/0001_core.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core",
+        sql: include_str!("migrations/0001_core.sql"),
+    },
+    Migration {
+        version: 100,
+        name: "accounts",
+        sql: include_str!("migrations/0100_accounts.sql"),
+    },
+];
 
 /// Applies every migration not yet recorded. Safe to run at every start.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
