@@ -62,12 +62,18 @@ impl Features {
     }
 }
 
-/// Turns texts into [`Features`]; owns the tokenizer and scratch buffers.
+/// Turns texts into [`Features`]. Immutable and shareable; per-call buffers live in a
+/// [`Scratch`].
 #[derive(Debug)]
 pub struct Featurizer {
     config: FeatureConfig,
     tokenizer: Tokenizer,
-    tokens: Tokens,
+}
+
+/// Reusable buffers for [`Featurizer::features_into`]; also holds the tokens of the last text.
+#[derive(Debug, Default, Clone)]
+pub struct Scratch {
+    pub tokens: Tokens,
     raw_tokens: Vec<u32>,
     raw_chars: Vec<u32>,
 }
@@ -92,9 +98,6 @@ impl Featurizer {
         Featurizer {
             config,
             tokenizer: Tokenizer::new().with_negation(config.negation),
-            tokens: Tokens::default(),
-            raw_tokens: Vec::new(),
-            raw_chars: Vec::new(),
         }
     }
 
@@ -102,42 +105,47 @@ impl Featurizer {
         &self.config
     }
 
-    /// The tokens of the last [`Featurizer::features_into`] call.
-    pub fn tokens(&self) -> &Tokens {
-        &self.tokens
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
     }
 
-    pub fn features(&mut self, text: &str, lang: Lang) -> Features {
+    pub fn features(&self, text: &str, lang: Lang) -> Features {
         let mut f = Features::default();
-        self.features_into(text, lang, &mut f);
+        self.features_into(text, lang, &mut Scratch::default(), &mut f);
         f
     }
 
-    /// Computes the features of `text` into `out`, reusing all buffers.
-    pub fn features_into(&mut self, text: &str, lang: Lang, out: &mut Features) {
+    /// Computes the features of `text` into `out`, reusing all buffers. The tokens stay in
+    /// `scratch.tokens`.
+    pub fn features_into(&self, text: &str, lang: Lang, scratch: &mut Scratch, out: &mut Features) {
         let cfg = self.config;
         let mask = (1u64 << cfg.bits) - 1;
-        self.tokenizer.tokenize_into(text, lang, &mut self.tokens);
-        self.raw_tokens.clear();
-        self.raw_chars.clear();
+        self.tokenizer
+            .tokenize_into(text, lang, &mut scratch.tokens);
+        let Scratch {
+            tokens,
+            raw_tokens,
+            raw_chars,
+        } = scratch;
+        raw_tokens.clear();
+        raw_chars.clear();
         let mut prev: u64 = 0x5eed; // sentence start
         let mut chars = [0u8; 68];
-        let mut bounds = [0usize; 68];
-        for t in self.tokens.iter() {
+        let mut bounds = [0usize; 69];
+        for t in tokens.iter() {
             let unit = t.stem.as_bytes();
             let h = xxh3_64_with_seed(unit, if t.negated { SEED_NEG } else { SEED_STEM });
-            self.raw_tokens.push((h & mask) as u32);
+            raw_tokens.push((h & mask) as u32);
             if cfg.surface && t.kind == TokenKind::Word && t.text != t.stem {
                 let hs = xxh3_64_with_seed(t.text.as_bytes(), SEED_SURFACE);
-                self.raw_tokens.push((hs & mask) as u32);
+                raw_tokens.push((hs & mask) as u32);
             }
             if !matches!(t.kind, TokenKind::Word) {
                 let hk = xxh3_64_with_seed(&[t.kind as u8], SEED_KIND);
-                self.raw_tokens.push((hk & mask) as u32);
+                raw_tokens.push((hk & mask) as u32);
             }
             if cfg.bigrams {
-                self.raw_tokens
-                    .push((mix(prev ^ SEED_BIGRAM, h) & mask) as u32);
+                raw_tokens.push((mix(prev ^ SEED_BIGRAM, h) & mask) as u32);
             }
             prev = h;
             if cfg.char_max >= cfg.char_min
@@ -173,18 +181,18 @@ impl Featurizer {
                     for start in 0..=(nb - n) {
                         let piece = &s[bounds[start]..bounds[start + n]];
                         let hc = xxh3_64_with_seed(piece, SEED_CHAR);
-                        self.raw_chars.push((hc & mask) as u32);
+                        raw_chars.push((hc & mask) as u32);
                     }
                 }
             }
         }
-        if cfg.bigrams && !self.tokens.is_empty() {
-            self.raw_tokens.push((mix(prev, 0xe0d) & mask) as u32);
+        if cfg.bigrams && !tokens.is_empty() {
+            raw_tokens.push((mix(prev, 0xe0d) & mask) as u32);
         }
         out.idx.clear();
         out.val.clear();
-        push_group(&mut self.raw_tokens, 1.0, out);
-        push_group(&mut self.raw_chars, cfg.char_weight, out);
+        push_group(raw_tokens, 1.0, out);
+        push_group(raw_chars, cfg.char_weight, out);
         merge_sorted(out);
     }
 }
@@ -240,7 +248,7 @@ mod tests {
 
     #[test]
     fn features_are_sorted_unique_and_normalised() {
-        let mut f = Featurizer::new(FeatureConfig::default());
+        let f = Featurizer::new(FeatureConfig::default());
         let x = f.features("Der Zug ist nicht pünktlich, der Zug!", Lang::De);
         assert!(x.idx.windows(2).all(|w| w[0] < w[1]));
         let norm: f32 = x.val.iter().map(|v| v * v).sum();
@@ -253,7 +261,7 @@ mod tests {
 
     #[test]
     fn compounds_share_char_ngrams() {
-        let mut f = Featurizer::new(FeatureConfig {
+        let f = Featurizer::new(FeatureConfig {
             bigrams: false,
             ..FeatureConfig::default()
         });

@@ -7,3 +7,6 @@ pub mod cases;
 pub mod features;
 pub mod linear;
 pub mod text;
+pub mod bundled;
+pub mod evaluation;
+pub mod task;

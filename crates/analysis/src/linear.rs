@@ -39,6 +39,26 @@ pub struct TrainConfig {
     pub multi_label: bool,
     /// Folds of internal cross-validation for Platt calibration; 0 or 1 = a fixed sigmoid.
     pub calibration_folds: u32,
+    /// What the decision rule is tuned for on the internal out-of-fold predictions.
+    #[serde(default)]
+    pub objective: Objective,
+    /// Naive-Bayes log-count-ratio feature scaling (NBSVM, Wang & Manning 2012) with this
+    /// smoothing; 0 = off. The ratios are folded into the stored weights (no inference cost).
+    #[serde(default)]
+    pub nb: f32,
+}
+
+/// The score the decision rule (per-class multipliers, or the multi-label threshold) is
+/// tuned for on internal cross-validation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Objective {
+    /// Micro-F1 (accuracy for single-label): GermEval 2017.
+    #[default]
+    Micro,
+    /// Macro-F1 over classes: GermEval 2018/2021 binary tasks.
+    Macro,
+    /// Plain calibrated argmax / p >= 0.5, nothing tuned.
+    None,
 }
 
 impl Default for TrainConfig {
@@ -51,6 +71,8 @@ impl Default for TrainConfig {
             class_weight: ClassWeight::Balanced { power: 0.5 },
             multi_label: false,
             calibration_folds: 3,
+            objective: Objective::Micro,
+            nb: 0.0,
         }
     }
 }
@@ -62,6 +84,8 @@ pub struct Example {
     pub lang: Lang,
     /// Class names (exactly one unless multi-label; may be empty for multi-label).
     pub labels: Vec<String>,
+    /// Weight in the loss (1.0; lower for out-of-domain extra data).
+    pub weight: f32,
 }
 
 /// Everything about a model except its weights; stored as JSON in the file header.
@@ -79,6 +103,10 @@ pub struct ModelMeta {
     pub bias: Vec<f32>,
     /// Platt sigmoid per class: `p = 1 / (1 + exp(a * score + b))`.
     pub platt: Vec<(f32, f32)>,
+    /// Decision rule: per-class multipliers of the probabilities (single-label), or
+    /// `[threshold]` (multi-label). Empty = argmax / 0.5.
+    #[serde(default)]
+    pub decision: Vec<f32>,
     /// Scale of the i16 quantised weights.
     pub scale: f32,
 }
@@ -131,6 +159,8 @@ impl SplitMix {
 /// Feature vectors of a training set in one CSR block.
 #[derive(Debug, Default)]
 pub struct Matrix {
+    /// Per-row loss weight (empty = all 1).
+    pub weights: Vec<f32>,
     offsets: Vec<usize>,
     idx: Vec<u32>,
     val: Vec<f32>,
@@ -162,7 +192,7 @@ impl Matrix {
 
 /// Computes features for all examples with `config`.
 pub fn featurize(examples: &[Example], config: FeatureConfig) -> Vec<Features> {
-    let mut f = Featurizer::new(config);
+    let f = Featurizer::new(config);
     examples
         .iter()
         .map(|e| f.features(&e.text, e.lang))
@@ -196,7 +226,8 @@ pub fn train_features(
     cfg: &TrainConfig,
 ) -> LinearModel {
     let targets = targets(examples, classes);
-    let x = Matrix::from_features(feats);
+    let mut x = Matrix::from_features(feats);
+    x.weights = examples.iter().map(|e| e.weight).collect();
     let all: Vec<usize> = (0..x.rows()).collect();
     let dim = 1usize << cfg.features.bits;
     let svms = train_svms(&x, &targets, &all, classes.len(), dim, cfg);
@@ -204,7 +235,7 @@ pub fn train_features(
     // Platt calibration from out-of-fold scores.
     let k = classes.len();
     let folds = cfg.calibration_folds as usize;
-    let platt = if folds >= 2 && x.rows() >= folds * 4 {
+    let (platt, decision) = if folds >= 2 && x.rows() >= folds * 4 {
         let assignment = stratified_folds(&targets, k, folds, cfg.seed ^ 0xCA1B);
         let mut oof = vec![vec![0f32; k]; x.rows()];
         for f in 0..folds {
@@ -218,15 +249,20 @@ pub fn train_features(
                 }
             }
         }
-        (0..k)
+        let platt: Vec<(f32, f32)> = (0..k)
             .map(|c| {
                 let s: Vec<f32> = oof.iter().map(|r| r[c]).collect();
                 let y: Vec<bool> = targets.iter().map(|t| t.contains(&c)).collect();
                 fit_platt(&s, &y)
             })
-            .collect()
+            .collect();
+        for r in &mut oof {
+            calibrate_with(&platt, cfg.multi_label, r);
+        }
+        let decision = tune_decision(&oof, &targets, k, cfg);
+        (platt, decision)
     } else {
-        vec![(-2.0, 0.0); k]
+        (vec![(-2.0, 0.0); k], Vec::new())
     };
 
     // Sparse CSR by row, then quantise to i16 so the in-memory model equals the loaded one.
@@ -255,6 +291,7 @@ pub fn train_features(
             data: String::new(),
             bias: svms.iter().map(|(_, b)| *b).collect(),
             platt,
+            decision,
             scale,
         },
         offsets: Vec::with_capacity(dim + 1),
@@ -370,6 +407,7 @@ fn train_svms(
                                     dim,
                                     cfg.max_epochs,
                                     seed,
+                                    cfg.nb,
                                 ),
                             )
                         })
@@ -404,21 +442,56 @@ fn dcd(
     dim: usize,
     max_epochs: u32,
     seed: u64,
+    nb: f32,
 ) -> (Vec<f32>, f32) {
+    // NB ratios r (1.0 everywhere when off); training sees x * r.
+    let mut r = vec![1f32; if nb > 0.0 { dim } else { 0 }];
+    if nb > 0.0 {
+        let mut p = vec![0f32; dim];
+        let mut q = vec![0f32; dim];
+        for (&i, &yi) in subset.iter().zip(y) {
+            let (idx, val) = x.row(i);
+            let t = if yi > 0.0 { &mut p } else { &mut q };
+            for (&j, &v) in idx.iter().zip(val) {
+                t[j as usize] += v;
+            }
+        }
+        let seen = |j: usize| p[j] != 0.0 || q[j] != 0.0;
+        let (mut sp, mut sq) = (0f64, 0f64);
+        for j in (0..dim).filter(|&j| seen(j)) {
+            sp += (p[j] + nb) as f64;
+            sq += (q[j] + nb) as f64;
+        }
+        for j in (0..dim).filter(|&j| seen(j)) {
+            let ratio = ((p[j] + nb) as f64 / sp) / ((q[j] + nb) as f64 / sq);
+            // Magnitude matters, sign is learnt by the SVM.
+            r[j] = (ratio.ln().abs() as f32).max(0.05);
+        }
+    }
+    let rr = |j: u32| if r.is_empty() { 1.0 } else { r[j as usize] };
     let mut w = vec![0f32; dim];
     let mut b = 0f32;
     let l = subset.len();
     let mut alpha = vec![0f32; l];
     let diag: Vec<f32> = y
         .iter()
-        .map(|&yi| 0.5 / if yi > 0.0 { c_pos } else { c_neg })
+        .zip(subset)
+        .map(|(&yi, &i)| {
+            let w = x.weights.get(i).copied().unwrap_or(1.0).max(1e-3);
+            0.5 / (w * if yi > 0.0 { c_pos } else { c_neg })
+        })
         .collect();
     let qd: Vec<f32> = subset
         .iter()
         .zip(&diag)
         .map(|(&i, d)| {
-            let (_, val) = x.row(i);
-            val.iter().map(|v| v * v).sum::<f32>() + 1.0 + d
+            let (idx, val) = x.row(i);
+            idx.iter()
+                .zip(val)
+                .map(|(&j, v)| (v * rr(j)).powi(2))
+                .sum::<f32>()
+                + 1.0
+                + d
         })
         .collect();
     let mut order: Vec<usize> = (0..l).collect();
@@ -429,7 +502,12 @@ fn dcd(
         for &j in &order {
             let (idx, val) = x.row(subset[j]);
             let yi = y[j];
-            let g = yi * (dot(&w, idx, val) + b) - 1.0 + alpha[j] * diag[j];
+            let wx: f32 = idx
+                .iter()
+                .zip(val)
+                .map(|(&i, &v)| w[i as usize] * v * rr(i))
+                .sum();
+            let g = yi * (wx + b) - 1.0 + alpha[j] * diag[j];
             let pg = if alpha[j] == 0.0 { g.min(0.0) } else { g };
             pg_max = pg_max.max(pg);
             pg_min = pg_min.min(pg);
@@ -438,13 +516,18 @@ fn dcd(
                 alpha[j] = (old - g / qd[j]).max(0.0);
                 let d = (alpha[j] - old) * yi;
                 for (&i, &v) in idx.iter().zip(val) {
-                    w[i as usize] += d * v;
+                    w[i as usize] += d * v * rr(i);
                 }
                 b += d;
             }
         }
         if pg_max - pg_min < 0.05 {
             break;
+        }
+    }
+    if !r.is_empty() {
+        for (wj, rj) in w.iter_mut().zip(&r) {
+            *wj *= rj;
         }
     }
     (w, b)
@@ -522,6 +605,116 @@ fn fit_platt(scores: &[f32], y: &[bool]) -> (f32, f32) {
     (a as f32, b as f32)
 }
 
+fn calibrate_with(platt: &[(f32, f32)], multi_label: bool, s: &mut [f32]) {
+    for (v, p) in s.iter_mut().zip(platt) {
+        *v = sigmoid_platt(*v, *p);
+    }
+    if !multi_label {
+        let sum: f32 = s.iter().sum();
+        if sum > 0.0 {
+            for v in s.iter_mut() {
+                *v /= sum;
+            }
+        }
+    }
+}
+
+fn decide_with(decision: &[f32], multi_label: bool, probs: &[f32]) -> Vec<usize> {
+    if multi_label {
+        let t = decision.first().copied().unwrap_or(0.5);
+        (0..probs.len()).filter(|&c| probs[c] >= t).collect()
+    } else {
+        let m = |c: usize| probs[c] * decision.get(c).copied().unwrap_or(1.0);
+        let best = (0..probs.len())
+            .max_by(|&a, &b| m(a).total_cmp(&m(b)).then(b.cmp(&a)))
+            .unwrap_or(0);
+        vec![best]
+    }
+}
+
+/// Micro- or macro-F1 of decisions against targets (class indices).
+fn objective_score(
+    pred: &[Vec<usize>],
+    targets: &[Vec<usize>],
+    k: usize,
+    objective: Objective,
+) -> f64 {
+    let (mut tp, mut fp, mut fnn) = (vec![0usize; k], vec![0usize; k], vec![0usize; k]);
+    for (p, t) in pred.iter().zip(targets) {
+        for &c in p {
+            if t.contains(&c) {
+                tp[c] += 1;
+            } else {
+                fp[c] += 1;
+            }
+        }
+        for &c in t {
+            if !p.contains(&c) {
+                fnn[c] += 1;
+            }
+        }
+    }
+    let f1 = |t: usize, p: usize, n: usize| {
+        if t == 0 {
+            0.0
+        } else {
+            2.0 * t as f64 / (2 * t + p + n) as f64
+        }
+    };
+    match objective {
+        Objective::Macro => (0..k).map(|c| f1(tp[c], fp[c], fnn[c])).sum::<f64>() / k as f64,
+        _ => f1(tp.iter().sum(), fp.iter().sum(), fnn.iter().sum()),
+    }
+}
+
+/// Tunes the decision rule on out-of-fold probabilities (coordinate ascent, fixed grid).
+fn tune_decision(
+    oof: &[Vec<f32>],
+    targets: &[Vec<usize>],
+    k: usize,
+    cfg: &TrainConfig,
+) -> Vec<f32> {
+    if cfg.objective == Objective::None || (!cfg.multi_label && k > 12) {
+        return Vec::new();
+    }
+    let eval = |d: &[f32]| {
+        let pred: Vec<Vec<usize>> = oof
+            .iter()
+            .map(|p| decide_with(d, cfg.multi_label, p))
+            .collect();
+        objective_score(&pred, targets, k, cfg.objective)
+    };
+    if cfg.multi_label {
+        let mut best = (eval(&[0.5]), 0.5f32);
+        for step in 1..50 {
+            let t = step as f32 * 0.02;
+            let s = eval(&[t]);
+            if s > best.0 + 1e-9 {
+                best = (s, t);
+            }
+        }
+        return vec![best.1];
+    }
+    let mut d = vec![1.0f32; k];
+    let mut best = eval(&d);
+    for _round in 0..2 {
+        for c in 0..k {
+            let keep = d[c];
+            let mut best_m = keep;
+            for step in -15..=15 {
+                d[c] = (step as f32 * 0.1).exp();
+                let s = eval(&d);
+                if s > best + 1e-9 {
+                    best = s;
+                    best_m = d[c];
+                }
+            }
+            d[c] = best_m;
+        }
+    }
+    d
+}
+
 fn sigmoid_platt(s: f32, (a, b): (f32, f32)) -> f32 {
     let f = a * s + b;
     if f >= 0.0 {
@@ -566,34 +759,17 @@ impl LinearModel {
 
     /// Turns raw scores into probabilities in place.
     pub fn calibrate(&self, s: &mut [f32]) {
-        for (v, p) in s.iter_mut().zip(&self.meta.platt) {
-            *v = sigmoid_platt(*v, *p);
-        }
-        if !self.meta.multi_label {
-            let sum: f32 = s.iter().sum();
-            if sum > 0.0 {
-                for v in s.iter_mut() {
-                    *v /= sum;
-                }
-            }
-        }
+        calibrate_with(&self.meta.platt, self.meta.multi_label, s);
     }
 
     /// Predicted class indices: argmax for single-label; every class with p >= 0.5 for
     /// multi-label (none when nothing reaches it).
     pub fn decide(&self, probs: &[f32]) -> Vec<usize> {
-        if self.meta.multi_label {
-            (0..probs.len()).filter(|&c| probs[c] >= 0.5).collect()
-        } else {
-            let best = (0..probs.len())
-                .max_by(|&a, &b| probs[a].total_cmp(&probs[b]).then(b.cmp(&a)))
-                .unwrap_or(0);
-            vec![best]
-        }
+        decide_with(&self.meta.decision, self.meta.multi_label, probs)
     }
 
     /// Convenience: features + probabilities for one text.
-    pub fn predict_text(&self, featurizer: &mut Featurizer, text: &str, lang: Lang) -> Vec<f32> {
+    pub fn predict_text(&self, featurizer: &Featurizer, text: &str, lang: Lang) -> Vec<f32> {
         let x = featurizer.features(text, lang);
         self.probabilities(&x)
     }
@@ -751,6 +927,7 @@ mod tests {
                     text: t.into(),
                     lang: Lang::De,
                     labels: vec!["pos".into()],
+                    weight: 1.0,
                 });
             }
             for t in neg {
@@ -758,6 +935,7 @@ mod tests {
                     text: t.into(),
                     lang: Lang::De,
                     labels: vec!["neg".into()],
+                    weight: 1.0,
                 });
             }
         }
@@ -777,8 +955,8 @@ mod tests {
     #[test]
     fn learns_and_round_trips() {
         let m = train("sentiment", &toy(), &small());
-        let mut f = Featurizer::new(m.feature_config());
-        let p = m.predict_text(&mut f, "wieder spät", Lang::De);
+        let f = Featurizer::new(m.feature_config());
+        let p = m.predict_text(&f, "wieder spät", Lang::De);
         assert_eq!(m.classes()[m.decide(&p)[0]], "neg");
         let bytes = m.to_bytes();
         let back = LinearModel::from_bytes(&bytes).unwrap();
