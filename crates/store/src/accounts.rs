@@ -308,6 +308,15 @@ impl Store {
             .optional()?)
     }
 
+    /// Records that the token was used now.
+    pub fn touch_token(&self, id: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
+            params![id, now()],
+        )?;
+        Ok(())
+    }
+
     pub fn list_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
         let mut stmt = self.conn().prepare(&format!(
             "SELECT {TOKEN_COLS} FROM api_tokens ORDER BY name"

@@ -1,0 +1,250 @@
+//! The JSON API under `/api/v1`: one explicit table of endpoints. Each row names the method,
+//! path, the permission it needs, and its OpenAPI summary; the router, the permission check,
+//! the OpenAPI document and the auth test are all built from this table, so they cannot
+//! drift apart. Adding a route: a handler in a resource module plus one row here.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, patch, post};
+
+use crate::auth::{CSRF_HEADER, CurrentUser, Permission, authenticate, is_unsafe};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub mod accounts;
+pub mod ops;
+
+/// One row of the endpoint table.
+#[derive(Clone)]
+pub struct Endpoint {
+    pub method: Method,
+    /// axum path syntax, which is also OpenAPI's: `/api/v1/conversations/{id}`.
+    pub path: &'static str,
+    pub permission: Permission,
+    /// OpenAPI tag (resource).
+    pub tag: &'static str,
+    pub summary: &'static str,
+    /// Name of the request body schema in the OpenAPI components, if any.
+    pub request: Option<&'static str>,
+    /// Query parameters (name, description).
+    pub query: &'static [(&'static str, &'static str)],
+    handler: fn() -> MethodRouter<AppState>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} ({})", self.method, self.path, self.permission)
+    }
+}
+
+struct Row {
+    method: Method,
+    path: &'static str,
+    permission: Permission,
+    tag: &'static str,
+    summary: &'static str,
+}
+
+impl Row {
+    fn handler(self, handler: fn() -> MethodRouter<AppState>) -> Endpoint {
+        Endpoint {
+            method: self.method,
+            path: self.path,
+            permission: self.permission,
+            tag: self.tag,
+            summary: self.summary,
+            request: None,
+            query: &[],
+            handler,
+        }
+    }
+}
+
+fn row(
+    method: Method,
+    path: &'static str,
+    permission: Permission,
+    tag: &'static str,
+    summary: &'static str,
+) -> Row {
+    Row {
+        method,
+        path,
+        permission,
+        tag,
+        summary,
+    }
+}
+
+impl Endpoint {
+    fn body(mut self, schema: &'static str) -> Self {
+        self.request = Some(schema);
+        self
+    }
+
+    fn query(mut self, params: &'static [(&'static str, &'static str)]) -> Self {
+        self.query = params;
+        self
+    }
+}
+
+/// Every endpoint of the server (the HTML UI's pages excepted). The single source of truth.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Permission::*;
+    vec![
+        row(
+            Method::GET,
+            "/healthz",
+            Public,
+            "ops",
+            "Liveness: 200 when the server runs",
+        )
+        .handler(|| get(ops::healthz)),
+        row(
+            Method::GET,
+            "/metrics",
+            Read,
+            "ops",
+            "Prometheus metrics (needs `read`)",
+        )
+        .handler(|| get(ops::metrics)),
+        row(
+            Method::GET,
+            "/api/openapi.json",
+            Public,
+            "ops",
+            "This OpenAPI document",
+        )
+        .handler(|| get(ops::openapi)),
+        // accounts
+        row(
+            Method::POST,
+            "/api/v1/session",
+            Public,
+            "accounts",
+            "Log in: sets the session cookie, returns the CSRF token",
+        )
+        .handler(|| post(accounts::login))
+        .body("Login"),
+        row(
+            Method::DELETE,
+            "/api/v1/session",
+            Public,
+            "accounts",
+            "Log out",
+        )
+        .handler(|| delete(accounts::logout)),
+        row(
+            Method::GET,
+            "/api/v1/me",
+            Read,
+            "accounts",
+            "Who am I: name, role, permissions",
+        )
+        .handler(|| get(accounts::me)),
+        row(
+            Method::PATCH,
+            "/api/v1/me",
+            Read,
+            "accounts",
+            "Change my interface language",
+        )
+        .handler(|| patch(accounts::update_me))
+        .body("MeUpdate"),
+        row(
+            Method::GET,
+            "/api/v1/users",
+            Admin,
+            "accounts",
+            "List users",
+        )
+        .handler(|| get(accounts::list_users)),
+        row(
+            Method::POST,
+            "/api/v1/users",
+            Admin,
+            "accounts",
+            "Create a user or reset role and password",
+        )
+        .handler(|| post(accounts::create_user))
+        .body("NewUser"),
+        row(
+            Method::GET,
+            "/api/v1/tokens",
+            Admin,
+            "accounts",
+            "List API tokens (never the secret)",
+        )
+        .handler(|| get(accounts::list_tokens)),
+        row(
+            Method::POST,
+            "/api/v1/tokens",
+            Admin,
+            "accounts",
+            "Create an API token; the secret is in this answer only",
+        )
+        .handler(|| post(accounts::create_token))
+        .body("NewToken"),
+        row(
+            Method::DELETE,
+            "/api/v1/tokens/{id}",
+            Admin,
+            "accounts",
+            "Revoke an API token",
+        )
+        .handler(|| delete(accounts::revoke_token)),
+        row(
+            Method::GET,
+            "/api/v1/audit",
+            Admin,
+            "accounts",
+            "The audit log, newest first",
+        )
+        .handler(|| get(accounts::audit_log))
+        .query(&[("limit", "at most this many entries (default 100, max 1000)")]),
+    ]
+}
+
+/// The API router: every endpoint with its permission check in front.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new();
+    for endpoint in endpoints() {
+        let permission = endpoint.permission;
+        let guard = middleware::from_fn_with_state(
+            state.clone(),
+            move |State(state): State<AppState>, req: Request, next: Next| {
+                guard(state, permission, req, next)
+            },
+        );
+        router = router.route(endpoint.path, (endpoint.handler)().route_layer(guard));
+    }
+    router
+}
+
+/// Authenticates and authorises before the handler runs: 401 without (valid) credentials,
+/// 403 when the caller lacks the endpoint's permission or a cookie-authenticated unsafe
+/// request lacks the CSRF header.
+async fn guard(state: AppState, permission: Permission, mut req: Request, next: Next) -> Response {
+    if matches!(permission, Permission::Public | Permission::Signed) {
+        return next.run(req).await;
+    }
+    let user = match authenticate(&state, req.headers()).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return ApiError::Unauthenticated.into_response(),
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = user.require(permission) {
+        return e.into_response();
+    }
+    if is_unsafe(req.method()) {
+        let presented = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if let Err(e) = user.verify_csrf(presented) {
+            return e.into_response();
+        }
+    }
+    req.extensions_mut().insert::<CurrentUser>(user);
+    next.run(req).await
+}
