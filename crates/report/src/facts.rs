@@ -273,11 +273,24 @@ impl BrandIndex {
         index
     }
 
+    /// The first `@handle` (an `@` not preceded by a letter, digit or `_`, followed by
+    /// letters, digits, `_`) that is a known brand.
     fn first_mentioned(&self, text: &str) -> Option<&str> {
-        text.split(|c: char| c.is_whitespace() || c == ',' || c == ':')
-            .filter_map(|w| w.strip_prefix('@'))
-            .map(|w| w.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_')))
-            .find_map(|h| self.by_lower.get(&h.to_lowercase()).map(String::as_str))
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut prev: Option<char> = None;
+        for (i, c) in text.char_indices() {
+            if c == '@' && prev.is_none_or(|p| !(p.is_alphanumeric() || p == '_')) {
+                let rest = &text[i + 1..];
+                let end = rest.find(|c: char| !word(c)).unwrap_or(rest.len());
+                if end > 0
+                    && let Some(b) = self.by_lower.get(&rest[..end].to_lowercase())
+                {
+                    return Some(b);
+                }
+            }
+            prev = Some(c);
+        }
+        None
     }
 
     pub fn len(&self) -> usize {
@@ -823,7 +836,7 @@ mod tests {
             "c2",
             Inbound,
             "2017-10-31T10:00:00Z",
-            "@someone @acmehelp: hello?",
+            "@someone (@acmehelp): hello? me@AcmeHelp",
         )];
         let f = b.conversation("twitter:9", &mut msgs).unwrap();
         assert_eq!(f.brand, "AcmeHelp");

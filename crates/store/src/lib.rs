@@ -20,6 +20,7 @@ mod contacts;
 mod conversations;
 mod messages;
 pub mod migrations;
+pub mod report_facts;
 mod stats;
 pub mod time;
 

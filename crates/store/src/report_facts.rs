@@ -1,0 +1,193 @@
+//! What the report reads: every conversation's messages with their analyses, streamed one
+//! conversation at a time so memory stays bounded by the largest conversation, and the known
+//! brand handles. The report crate turns each conversation into facts.
+
+use model::{Analysis, Direction, Message, Visibility};
+
+use crate::{Store, StoreError, time};
+
+/// One conversation as the report sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportConversation {
+    /// `channel:root external id`, the id docs/METRICS.md defines.
+    pub key: String,
+    /// `open`, `pending` or `resolved`.
+    pub state: String,
+    /// Messages (text without the raw source record) with their analysis when there is one.
+    pub messages: Vec<(Message, Option<Analysis>)>,
+}
+
+impl Store {
+    /// Streams every conversation with its messages (ordered by time) to `sink`. Returns the
+    /// number of messages read. The raw source record is not read (the report never needs it).
+    pub fn for_each_report_conversation(
+        &self,
+        mut sink: impl FnMut(&mut ReportConversation),
+    ) -> Result<u64, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT m.id, m.conversation_id, c.channel, c.root_external_id, c.state,
+                    m.channel, m.external_id, m.author, m.text, m.created_at, m.in_reply_to,
+                    m.direction, m.visibility, m.language, m.brand, m.labels, a.analysis
+             FROM messages m
+             JOIN conversations c ON c.id = m.conversation_id
+             LEFT JOIN analyses a ON a.message_id = m.id
+             ORDER BY m.conversation_id, m.created_at, m.id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut current: Option<(i64, ReportConversation)> = None;
+        let mut n = 0u64;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let conversation_id: i64 = row.get(1)?;
+            let corrupt = |reason: String| StoreError::Corrupt { id, reason };
+            if current.as_ref().is_none_or(|(c, _)| *c != conversation_id) {
+                if let Some((_, mut conv)) = current.take() {
+                    sink(&mut conv);
+                }
+                let channel: String = row.get(2)?;
+                let root: String = row.get(3)?;
+                current = Some((
+                    conversation_id,
+                    ReportConversation {
+                        key: format!("{channel}:{root}"),
+                        state: row.get(4)?,
+                        messages: Vec::new(),
+                    },
+                ));
+            }
+            let created: String = row.get(9)?;
+            let created_at =
+                time::from_sql(&created).map_err(|e| corrupt(format!("created_at: {e}")))?;
+            let direction = match row
+                .get_ref(11)?
+                .as_str()
+                .map_err(|e| corrupt(e.to_string()))?
+            {
+                "inbound" => Direction::Inbound,
+                "outbound" => Direction::Outbound,
+                other => return Err(corrupt(format!("direction `{other}`"))),
+            };
+            let visibility = match row
+                .get_ref(12)?
+                .as_str()
+                .map_err(|e| corrupt(e.to_string()))?
+            {
+                "private" => Visibility::Private,
+                _ => Visibility::Public,
+            };
+            let labels = match row
+                .get_ref(15)?
+                .as_str_or_null()
+                .map_err(|e| corrupt(e.to_string()))?
+            {
+                Some(json) => {
+                    serde_json::from_str(json).map_err(|e| corrupt(format!("labels: {e}")))?
+                }
+                None => model::Labels::new(),
+            };
+            let analysis: Option<Analysis> = match row
+                .get_ref(16)?
+                .as_str_or_null()
+                .map_err(|e| corrupt(e.to_string()))?
+            {
+                // An analysis that no longer parses (older model schema) counts as none.
+                Some(json) => serde_json::from_str(json).ok(),
+                None => None,
+            };
+            let message = Message {
+                channel: row.get(5)?,
+                external_id: row.get(6)?,
+                author: row.get(7)?,
+                author_name: None,
+                text: row.get(8)?,
+                created_at,
+                in_reply_to: row.get(10)?,
+                direction,
+                visibility,
+                language: row.get(13)?,
+                brand: row.get(14)?,
+                labels,
+                raw: None,
+            };
+            if let Some((_, conv)) = current.as_mut() {
+                conv.messages.push((message, analysis));
+            }
+            n += 1;
+        }
+        if let Some((_, mut conv)) = current.take() {
+            sink(&mut conv);
+        }
+        Ok(n)
+    }
+
+    /// Every brand handle the store knows: authors of outbound messages and `brand` values.
+    pub fn report_brands(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT DISTINCT author FROM messages WHERE direction = 'outbound'
+             UNION SELECT DISTINCT brand FROM messages WHERE brand IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: &str, reply: Option<&str>, dir: Direction, at: &str) -> Message {
+        Message {
+            channel: "twitter".into(),
+            external_id: id.into(),
+            author: if dir == Direction::Inbound {
+                "c1"
+            } else {
+                "Acme"
+            }
+            .into(),
+            author_name: None,
+            text: format!("text {id}"),
+            created_at: at.parse().unwrap(),
+            in_reply_to: reply.map(str::to_owned),
+            direction: dir,
+            visibility: Visibility::Public,
+            language: None,
+            brand: (dir == Direction::Outbound).then(|| "Acme".to_owned()),
+            labels: model::Labels::new(),
+            raw: Some("raw".into()),
+        }
+    }
+
+    #[test]
+    fn streams_conversations_with_their_messages() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .insert_messages(&[
+                msg("2", Some("1"), Direction::Outbound, "2017-10-31T10:05:00Z"),
+                msg("1", None, Direction::Inbound, "2017-10-31T10:00:00Z"),
+                msg("9", None, Direction::Inbound, "2017-10-31T11:00:00Z"),
+            ])
+            .unwrap();
+        let mut seen = Vec::new();
+        let n = store
+            .for_each_report_conversation(|c| {
+                let ids: Vec<String> = c
+                    .messages
+                    .iter()
+                    .map(|(m, _)| m.external_id.clone())
+                    .collect();
+                seen.push((c.key.clone(), ids));
+            })
+            .unwrap();
+        assert_eq!(n, 3);
+        seen.sort();
+        assert_eq!(
+            seen,
+            vec![
+                ("twitter:1".to_owned(), vec!["1".to_owned(), "2".to_owned()]),
+                ("twitter:9".to_owned(), vec!["9".to_owned()]),
+            ]
+        );
+        assert_eq!(store.report_brands().unwrap(), vec!["Acme".to_owned()]);
+    }
+}
