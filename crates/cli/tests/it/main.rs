@@ -4,6 +4,7 @@
 mod bad_input;
 mod crash;
 mod import_data;
+mod report;
 mod round_trip;
 
 use std::path::{Path, PathBuf};

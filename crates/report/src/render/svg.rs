@@ -125,7 +125,7 @@ pub fn horizontal_bars(title: &str, rows: &[(String, f64)], max: f64, percent: b
 fn compact(v: f64) -> String {
     if v >= 10_000.0 {
         format!("{:.1}k", v / 1000.0)
-    } else if v.fract() == 0.0 {
+    } else if v.fract() == 0.0 || v >= 10.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.2}")

@@ -4,6 +4,7 @@
 mod escaping;
 mod facts_csv;
 mod html;
+mod store_path;
 mod twcs_recompute;
 
 use std::path::PathBuf;
