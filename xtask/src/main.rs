@@ -1,11 +1,13 @@
 //! `cargo xtask <task>`: project automation. Run `cargo xtask help` for the list.
 
+mod import_bench;
 mod tidy;
 
 const HELP: &str = "cargo xtask <task>
 
 tasks:
   tidy                 dependency direction, file headers, no stubs (also runs under cargo test)
+  gen-import-bench     >= 1 M messages (TWCS + airline rows, new ids) in target/bench-data/ for BENCHMARKS.md
   help                 this text";
 
 fn main() -> anyhow::Result<()> {
@@ -13,6 +15,7 @@ fn main() -> anyhow::Result<()> {
     let task = args.first().map(String::as_str).unwrap_or("help");
     match task {
         "tidy" => tidy::run(),
+        "gen-import-bench" => import_bench::run(&args[1..]),
         _ => {
             println!("{HELP}");
             Ok(())
