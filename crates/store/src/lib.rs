@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub mod accounts;
+pub mod server;
 mod contacts;
 mod conversations;
 mod messages;
@@ -23,11 +24,13 @@ pub mod migrations;
 pub mod report_facts;
 mod stats;
 pub mod time;
+mod web_views;
 
 pub use contacts::Contact;
 pub use conversations::{Conversation, ConversationState};
 pub use messages::{InsertCounts, StoredMessage};
 pub use stats::{ChannelCount, ConversationCounts, FirstReply, Stats};
+pub use web_views::{InboxEntry, InboxFilter, KbArticle};
 
 /// The database file inside the data folder.
 pub const DB_FILE: &str = "kundenversteher.sqlite3";
@@ -90,6 +93,7 @@ impl Store {
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -65536;
+             PRAGMA wal_autocheckpoint = 10000;
              PRAGMA temp_store = MEMORY;",
         )?;
         conn.set_prepared_statement_cache_capacity(64);

@@ -1,0 +1,389 @@
+//! What the web interface reads: the inbox (open conversations with their latest customer
+//! message and its analysis), a message's analysis, a customer's other conversations across
+//! channels, recent inbound messages for the alarm replay, and the knowledge-base articles
+//! with full-text search. Migration 0190 adds the indexes and the article table.
+
+use model::{Analysis, Message};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::messages::{MESSAGE_COLUMNS, message_row};
+use crate::{Store, StoreError, StoredMessage, time};
+
+/// Which conversations the inbox shows. `None` fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    pub state: Option<String>,
+    pub channel: Option<String>,
+    pub language: Option<String>,
+    pub sentiment: Option<String>,
+    pub topic: Option<String>,
+    /// Most rows read from the database (the caller sorts them by priority).
+    pub limit: u32,
+}
+
+/// One conversation of the inbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxEntry {
+    pub conversation_id: i64,
+    pub channel: String,
+    pub state: String,
+    pub last_at: model::Timestamp,
+    pub message_count: u64,
+    /// The latest customer message of the conversation.
+    pub message_id: i64,
+    pub message: Message,
+    pub analysis: Option<Analysis>,
+}
+
+/// A knowledge-base article.
+#[derive(Debug, Clone, Serialize)]
+pub struct KbArticle {
+    pub id: i64,
+    pub slug: String,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+    pub category: String,
+    pub source_conversation: Option<i64>,
+    pub author: String,
+    pub created_at: model::Timestamp,
+}
+
+fn parse_analysis(json: Option<String>) -> Option<Analysis> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+}
+
+const KB_COLUMNS: &str =
+    "id, slug, language, title, body, category, source_conversation, author, created_at";
+
+fn kb_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KbArticle> {
+    let created: String = r.get(8)?;
+    Ok(KbArticle {
+        id: r.get(0)?,
+        slug: r.get(1)?,
+        language: r.get(2)?,
+        title: r.get(3)?,
+        body: r.get(4)?,
+        category: r.get(5)?,
+        source_conversation: r.get(6)?,
+        author: r.get(7)?,
+        created_at: time::from_sql(&created).unwrap_or_default(),
+    })
+}
+
+impl Store {
+    /// The newest conversations matching `filter` (by last activity), each with its latest
+    /// customer message and that message's analysis. Conversations without a customer
+    /// message are left out.
+    pub fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxEntry>, StoreError> {
+        let sql = format!(
+            "SELECT {cols}, c.id, c.channel, c.state, c.last_at, c.message_count, a.analysis
+             FROM conversations c
+             JOIN messages m ON m.id = (SELECT i.id FROM messages i
+                  WHERE i.conversation_id = c.id AND i.direction = 'inbound'
+                  ORDER BY i.created_at DESC, i.id DESC LIMIT 1)
+             LEFT JOIN analyses a ON a.message_id = m.id
+             WHERE (?1 IS NULL OR c.state = ?1)
+               AND (?2 IS NULL OR c.channel = ?2)
+               AND (?3 IS NULL OR COALESCE(json_extract(a.analysis, '$.language'), m.language) = ?3)
+               AND (?4 IS NULL OR COALESCE(json_extract(a.analysis, '$.sentiment.label'),
+                                           json_extract(m.labels, '$.sentiment')) = ?4)
+               AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(a.analysis, '$.topics') t
+                                          WHERE json_extract(t.value, '$.label') = ?5))
+             ORDER BY c.last_at DESC
+             LIMIT ?6",
+            cols = MESSAGE_COLUMNS
+                .split(", ")
+                .map(|c| format!("m.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![
+                filter.state,
+                filter.channel,
+                filter.language,
+                filter.sentiment,
+                filter.topic,
+                filter.limit.max(1)
+            ],
+            |r| {
+                let n = message_columns();
+                let head = (
+                    r.get::<_, i64>(n)?,
+                    r.get::<_, String>(n + 1)?,
+                    r.get::<_, String>(n + 2)?,
+                    r.get::<_, String>(n + 3)?,
+                    r.get::<_, i64>(n + 4)?,
+                    r.get::<_, Option<String>>(n + 5)?,
+                );
+                Ok((head, message_row(r)?))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let ((id, channel, state, last, count, analysis), message) = row?;
+            let stored = message?;
+            out.push(InboxEntry {
+                conversation_id: id,
+                channel,
+                state,
+                last_at: time::from_sql(&last).map_err(|e| StoreError::Corrupt {
+                    id,
+                    reason: e.to_string(),
+                })?,
+                message_count: count as u64,
+                message_id: stored.id,
+                message: stored.message,
+                analysis: parse_analysis(analysis),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Changes whenever a message arrives (the live inbox polls it).
+    pub fn inbox_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM messages", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// The channels that have conversations, for the inbox filter.
+    pub fn channels(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT DISTINCT channel FROM conversations ORDER BY channel LIMIT 100",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The analyses of a conversation's messages, by message id.
+    pub fn conversation_analyses(
+        &self,
+        conversation_id: i64,
+    ) -> Result<Vec<(i64, Analysis)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT m.id, a.analysis FROM messages m JOIN analyses a ON a.message_id = m.id
+             WHERE m.conversation_id = ?1 AND a.analysis IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([conversation_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, json) = row?;
+            if let Some(a) = parse_analysis(Some(json)) {
+                out.push((id, a));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores (or replaces) the analysis of messages.
+    pub fn put_analyses(&mut self, items: &[(i64, Analysis)]) -> Result<(), StoreError> {
+        let now = time::to_sql(&chrono::Utc::now());
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO analyses (message_id, analysis, model_version, analyzed_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (id, a) in items {
+                let json = serde_json::to_string(a).map_err(|e| StoreError::Corrupt {
+                    id: *id,
+                    reason: e.to_string(),
+                })?;
+                stmt.execute(params![id, json, a.model_version, now])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Other conversations of the contact behind `conversation_id`'s customer messages, on
+    /// any channel, newest first: `(conversation id, channel, last activity, first text)`.
+    pub fn other_conversations(
+        &self,
+        conversation_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, String, model::Timestamp, String)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "WITH me AS (
+                SELECT DISTINCT i.contact_id FROM messages m JOIN identities i ON i.id = m.identity_id
+                WHERE m.conversation_id = ?1 AND m.direction = 'inbound'),
+             ids AS (SELECT i.id FROM identities i WHERE i.contact_id IN (SELECT contact_id FROM me)),
+             convs AS (SELECT DISTINCT m.conversation_id AS cid FROM messages m
+                WHERE m.identity_id IN (SELECT id FROM ids) AND m.conversation_id != ?1 LIMIT 200)
+             SELECT c.id, c.channel, c.last_at,
+                    (SELECT text FROM messages x WHERE x.conversation_id = c.id ORDER BY created_at, id LIMIT 1)
+             FROM conversations c WHERE c.id IN (SELECT cid FROM convs)
+             ORDER BY c.last_at DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![conversation_id, limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, channel, last, text) = row?;
+            let last = time::from_sql(&last).map_err(|e| StoreError::Corrupt {
+                id,
+                reason: e.to_string(),
+            })?;
+            out.push((id, channel, last, text.unwrap_or_default()));
+        }
+        Ok(out)
+    }
+
+    /// The newest `limit` inbound messages (oldest first) with their analyses, for replaying
+    /// them through the burst detector.
+    pub fn recent_inbound(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(StoredMessage, Option<Analysis>)>, StoreError> {
+        let sql = format!(
+            "SELECT {cols}, a.analysis FROM (SELECT * FROM messages WHERE direction = 'inbound'
+               ORDER BY created_at DESC LIMIT ?1) m
+             LEFT JOIN analyses a ON a.message_id = m.id ORDER BY m.created_at, m.id",
+            cols = MESSAGE_COLUMNS
+                .split(", ")
+                .map(|c| format!("m.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok((
+                r.get::<_, Option<String>>(message_columns())?,
+                message_row(r)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (analysis, message) = row?;
+            out.push((message?, parse_analysis(analysis)));
+        }
+        Ok(out)
+    }
+
+    /// Adds a knowledge-base article; the slug is made unique with the id when taken.
+    pub fn add_kb_article(&self, article: &KbArticle) -> Result<KbArticle, StoreError> {
+        let taken: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM kb_articles WHERE slug = ?1)",
+            [&article.slug],
+            |r| r.get(0),
+        )?;
+        let slug = if taken || article.slug.is_empty() {
+            format!("{}-{}", article.slug, chrono::Utc::now().timestamp_micros())
+        } else {
+            article.slug.clone()
+        };
+        self.conn().execute(
+            "INSERT INTO kb_articles (slug, language, title, body, category, source_conversation, author, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                slug,
+                article.language,
+                article.title,
+                article.body,
+                article.category,
+                article.source_conversation,
+                article.author,
+                time::to_sql(&article.created_at)
+            ],
+        )?;
+        let id = self.conn().last_insert_rowid();
+        Ok(KbArticle {
+            id,
+            slug,
+            ..article.clone()
+        })
+    }
+
+    pub fn kb_article(&self, slug: &str) -> Result<Option<KbArticle>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {KB_COLUMNS} FROM kb_articles WHERE slug = ?1"),
+                [slug],
+                kb_row,
+            )
+            .optional()?)
+    }
+
+    /// Articles matching `query` (every word, prefix match, best first), or the newest when
+    /// the query has no words.
+    pub fn kb_search(&self, query: &str, limit: u32) -> Result<Vec<KbArticle>, StoreError> {
+        // Words only: FTS5 query syntax characters in user input must not reach MATCH.
+        let words: Vec<String> = query
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(12)
+            .map(|w| format!("\"{w}\"*"))
+            .collect();
+        if words.is_empty() {
+            let mut stmt = self.conn().prepare_cached(&format!(
+                "SELECT {KB_COLUMNS} FROM kb_articles ORDER BY created_at DESC LIMIT ?1"
+            ))?;
+            let rows = stmt.query_map([limit], kb_row)?;
+            return Ok(rows.collect::<Result<_, _>>()?);
+        }
+        let cols = KB_COLUMNS
+            .split(", ")
+            .map(|c| format!("k.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {cols} FROM kb_search s JOIN kb_articles k ON k.id = s.rowid
+             WHERE kb_search MATCH ?1 ORDER BY rank LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![words.join(" "), limit], kb_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// How many columns [`message_row`] reads; callers' own columns follow them.
+fn message_columns() -> usize {
+    MESSAGE_COLUMNS.split(", ").count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kb_search_finds_words_and_ignores_syntax() {
+        let store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc::now();
+        store
+            .add_kb_article(&KbArticle {
+                id: 0,
+                slug: "lieferung".into(),
+                language: "de".into(),
+                title: "Wo bleibt meine Lieferung?".into(),
+                body: "Die Sendungsnummer steht in der Bestätigung.".into(),
+                category: "Versand".into(),
+                source_conversation: None,
+                author: "anna".into(),
+                created_at: now,
+            })
+            .unwrap();
+        assert_eq!(store.kb_search("Liefer", 10).unwrap().len(), 1);
+        assert_eq!(store.kb_search("sendungsnummer", 10).unwrap().len(), 1);
+        assert!(
+            store.kb_search("\"*) OR (", 10).is_ok(),
+            "syntax characters are not passed to MATCH"
+        );
+        assert!(store.kb_search("Rechnung", 10).unwrap().is_empty());
+        assert_eq!(
+            store.kb_article("lieferung").unwrap().unwrap().category,
+            "Versand"
+        );
+    }
+}
