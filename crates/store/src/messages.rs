@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 
 use model::{Direction, Message, Visibility};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{CachedStatement, OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 
 use crate::time;
@@ -123,13 +123,7 @@ impl Store {
     pub fn insert_messages(&mut self, messages: &[Message]) -> Result<InsertCounts, StoreError> {
         let refs = self.conversation_refs.clone();
         self.write(|tx| {
-            let mut batch = Batch {
-                tx,
-                refs: &refs,
-                identities: HashMap::new(),
-                deltas: HashMap::new(),
-                recompute: HashSet::new(),
-            };
+            let mut batch = Batch::new(tx, &refs)?;
             let mut counts = InsertCounts::default();
             for m in messages {
                 if batch.insert(m)? {
@@ -205,16 +199,71 @@ struct Delta {
     last_direction: Direction,
 }
 
+/// The statements of the insert path, prepared once per batch.
+struct Statements<'a> {
+    exists: CachedStatement<'a>,
+    conv_by_root: CachedStatement<'a>,
+    parent: CachedStatement<'a>,
+    child_brand: CachedStatement<'a>,
+    set_brand: CachedStatement<'a>,
+    set_root: CachedStatement<'a>,
+    new_conversation: CachedStatement<'a>,
+    insert: CachedStatement<'a>,
+    identity: CachedStatement<'a>,
+    new_contact: CachedStatement<'a>,
+    new_identity: CachedStatement<'a>,
+}
+
+impl<'a> Statements<'a> {
+    fn prepare(tx: &'a Transaction<'_>) -> rusqlite::Result<Self> {
+        Ok(Statements {
+            exists: tx.prepare_cached("SELECT 1 FROM messages WHERE channel = ?1 AND external_id = ?2")?,
+            conv_by_root: tx
+                .prepare_cached("SELECT id FROM conversations WHERE channel = ?1 AND root_external_id = ?2")?,
+            parent: tx.prepare_cached(
+                "SELECT id, conversation_id, direction, brand FROM messages WHERE channel = ?1 AND external_id = ?2",
+            )?,
+            child_brand: tx.prepare_cached(
+                "SELECT brand FROM messages WHERE conversation_id = ?1 AND in_reply_to = ?2
+                 AND direction = 'outbound' AND brand IS NOT NULL ORDER BY created_at, id LIMIT 1",
+            )?,
+            set_brand: tx.prepare_cached("UPDATE messages SET brand = ?1 WHERE id = ?2")?,
+            set_root: tx.prepare_cached("UPDATE conversations SET root_external_id = ?1 WHERE id = ?2")?,
+            new_conversation: tx.prepare_cached(
+                "INSERT INTO conversations
+                   (channel, root_external_id, state, first_at, last_at, last_direction, message_count)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, 0)",
+            )?,
+            insert: tx.prepare_cached(
+                "INSERT INTO messages (channel, external_id, identity_id, conversation_id, author, author_name,
+                   text, created_at, in_reply_to, direction, visibility, language, brand, labels, raw)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?,
+            identity: tx.prepare_cached("SELECT id FROM identities WHERE channel = ?1 AND handle = ?2")?,
+            new_contact: tx.prepare_cached("INSERT INTO contacts (display_name, created_at) VALUES (?1, ?2)")?,
+            new_identity: tx
+                .prepare_cached("INSERT INTO identities (contact_id, channel, handle) VALUES (?1, ?2, ?3)")?,
+        })
+    }
+}
+
 struct Batch<'a, 'c> {
     tx: &'a Transaction<'c>,
+    stmts: Statements<'a>,
     refs: &'a [(String, String)],
     /// (channel, handle) -> identity id, for this batch.
     identities: HashMap<(String, String), i64>,
+    /// Messages inserted in this batch, by (channel, external id): parents found here need no
+    /// query. Conversation ids may be stale after a merge: resolve them through `moved`.
+    local: HashMap<(String, String), Parent>,
+    /// Merged conversation -> the one it was merged into.
+    moved: HashMap<i64, i64>,
     deltas: HashMap<i64, Delta>,
     /// Conversations whose summary is recomputed from their messages (after merges).
     recompute: HashSet<i64>,
 }
 
+#[derive(Debug, Clone)]
 struct Parent {
     id: i64,
     conversation_id: i64,
@@ -222,59 +271,84 @@ struct Parent {
     brand: Option<String>,
 }
 
-impl Batch<'_, '_> {
+impl<'a, 'c> Batch<'a, 'c> {
+    fn new(tx: &'a Transaction<'c>, refs: &'a [(String, String)]) -> rusqlite::Result<Self> {
+        Ok(Batch {
+            tx,
+            stmts: Statements::prepare(tx)?,
+            refs,
+            identities: HashMap::new(),
+            local: HashMap::new(),
+            moved: HashMap::new(),
+            deltas: HashMap::new(),
+            recompute: HashSet::new(),
+        })
+    }
+
+    fn resolve(&self, mut conversation: i64) -> i64 {
+        while let Some(&next) = self.moved.get(&conversation) {
+            conversation = next;
+        }
+        conversation
+    }
+
     /// Returns false for a duplicate.
     fn insert(&mut self, m: &Message) -> Result<bool, StoreError> {
-        let tx = self.tx;
-        let exists = tx
-            .prepare_cached("SELECT 1 FROM messages WHERE channel = ?1 AND external_id = ?2")?
-            .exists(params![m.channel, m.external_id])?;
-        if exists {
+        let key = (m.channel.clone(), m.external_id.clone());
+        if self.local.contains_key(&key)
+            || self
+                .stmts
+                .exists
+                .exists(params![m.channel, m.external_id])?
+        {
             return Ok(false);
         }
         let identity_id = self.identity(m)?;
         let created_at = time::to_sql(&m.created_at);
 
-        let conv_by_root = |root: &str| -> rusqlite::Result<Option<i64>> {
-            tx.prepare_cached(
-                "SELECT id FROM conversations WHERE channel = ?1 AND root_external_id = ?2",
-            )?
-            .query_row(params![m.channel, root], |r| r.get(0))
-            .optional()
-        };
         // The conversation waiting for this message: its replies arrived first.
-        let waiting = conv_by_root(&m.external_id)?;
+        let waiting: Option<i64> = self
+            .stmts
+            .conv_by_root
+            .query_row(params![m.channel, m.external_id], |r| r.get(0))
+            .optional()?;
         let parent: Option<Parent> = match &m.in_reply_to {
-            Some(p) => tx
-                .prepare_cached(
-                    "SELECT id, conversation_id, direction, brand FROM messages
-                     WHERE channel = ?1 AND external_id = ?2",
-                )?
-                .query_row(params![m.channel, p], |r| {
-                    Ok(Parent {
-                        id: r.get(0)?,
-                        conversation_id: r.get(1)?,
-                        direction: r.get(2)?,
-                        brand: r.get(3)?,
+            Some(p) => match self.local.get(&(m.channel.clone(), p.clone())) {
+                Some(local) => Some(Parent {
+                    conversation_id: self.resolve(local.conversation_id),
+                    ..local.clone()
+                }),
+                None => self
+                    .stmts
+                    .parent
+                    .query_row(params![m.channel, p], |r| {
+                        Ok(Parent {
+                            id: r.get(0)?,
+                            conversation_id: r.get(1)?,
+                            direction: r.get(2)?,
+                            brand: r.get(3)?,
+                        })
                     })
-                })
-                .optional()?,
+                    .optional()?,
+            },
             None => None,
         };
         let parent_conv = match (&parent, &m.in_reply_to) {
             (Some(p), _) => Some(p.conversation_id),
-            (None, Some(p)) => conv_by_root(p)?,
+            (None, Some(p)) => self
+                .stmts
+                .conv_by_root
+                .query_row(params![m.channel, p], |r| r.get(0))
+                .optional()?,
             (None, None) => None,
         };
 
         let mut brand = m.brand.clone();
         if m.direction == Direction::Inbound && brand.is_none() {
             if let Some(w) = waiting {
-                brand = tx
-                    .prepare_cached(
-                        "SELECT brand FROM messages WHERE conversation_id = ?1 AND in_reply_to = ?2
-                         AND direction = 'outbound' AND brand IS NOT NULL ORDER BY created_at, id LIMIT 1",
-                    )?
+                brand = self
+                    .stmts
+                    .child_brand
                     .query_row(params![w, m.external_id], |r| r.get(0))
                     .optional()?;
             }
@@ -290,8 +364,13 @@ impl Batch<'_, '_> {
             && p.direction == "inbound"
             && p.brand.is_none()
         {
-            tx.prepare_cached("UPDATE messages SET brand = ?1 WHERE id = ?2")?
-                .execute(params![b, p.id])?;
+            self.stmts.set_brand.execute(params![b, p.id])?;
+            if let Some(local) = self
+                .local
+                .get_mut(&(m.channel.clone(), m.in_reply_to.clone().unwrap_or_default()))
+            {
+                local.brand = Some(b.clone());
+            }
         }
 
         let conversation_id = match (parent_conv, waiting) {
@@ -302,28 +381,20 @@ impl Batch<'_, '_> {
             (Some(p), _) => p,
             (None, Some(w)) => {
                 if let Some(p) = &m.in_reply_to {
-                    tx.prepare_cached(
-                        "UPDATE conversations SET root_external_id = ?1 WHERE id = ?2",
-                    )?
-                    .execute(params![p, w])?;
+                    self.stmts.set_root.execute(params![p, w])?;
                 }
                 w
             }
             (None, None) => {
                 let root = m.in_reply_to.as_deref().unwrap_or(&m.external_id);
-                tx.prepare_cached(
-                    "INSERT INTO conversations
-                       (channel, root_external_id, state, first_at, last_at, last_direction, message_count)
-                     VALUES (?1, ?2, ?3, ?4, ?4, ?5, 0)",
-                )?
-                .execute(params![
+                self.stmts.new_conversation.execute(params![
                     m.channel,
                     root,
                     state_after(m.direction),
                     created_at,
                     direction_str(m.direction)
                 ])?;
-                tx.last_insert_rowid()
+                self.tx.last_insert_rowid()
             }
         };
 
@@ -332,12 +403,7 @@ impl Batch<'_, '_> {
         } else {
             Some(serde_json::to_string(&m.labels).expect("a string map always serialises"))
         };
-        tx.prepare_cached(
-            "INSERT INTO messages (channel, external_id, identity_id, conversation_id, author, author_name,
-               text, created_at, in_reply_to, direction, visibility, language, brand, labels, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-        )?
-        .execute(params![
+        self.stmts.insert.execute(params![
             m.channel,
             m.external_id,
             identity_id,
@@ -354,6 +420,16 @@ impl Batch<'_, '_> {
             labels,
             m.raw,
         ])?;
+        let id = self.tx.last_insert_rowid();
+        self.local.insert(
+            key,
+            Parent {
+                id,
+                conversation_id,
+                direction: direction_str(m.direction).to_owned(),
+                brand,
+            },
+        );
 
         if !self.recompute.contains(&conversation_id) {
             match self.deltas.get_mut(&conversation_id) {
@@ -425,6 +501,7 @@ impl Batch<'_, '_> {
         }
         tx.prepare_cached("DELETE FROM conversations WHERE id = ?1")?
             .execute([from])?;
+        self.moved.insert(from, into);
         self.deltas.remove(&from);
         self.deltas.remove(&into);
         self.recompute.remove(&from);
