@@ -1,6 +1,7 @@
 //! `cargo xtask <task>`: project automation. Run `cargo xtask help` for the list.
 
 mod import_bench;
+mod suggest_split;
 mod tidy;
 
 const HELP: &str = "cargo xtask <task>
@@ -8,6 +9,7 @@ const HELP: &str = "cargo xtask <task>
 tasks:
   tidy                 dependency direction, file headers, no stubs (also runs under cargo test)
   gen-import-bench     >= 1 M messages (TWCS + airline rows, new ids) in target/bench-data/ for BENCHMARKS.md
+  suggest-split banking77|twcs [--seed N] [--test-fraction F]   seeded split for eval --task suggest
   help                 this text";
 
 fn main() -> anyhow::Result<()> {
@@ -16,6 +18,7 @@ fn main() -> anyhow::Result<()> {
     match task {
         "tidy" => tidy::run(),
         "gen-import-bench" => import_bench::run(&args[1..]),
+        "suggest-split" => suggest_split::run(&args[1..]),
         _ => {
             println!("{HELP}");
             Ok(())

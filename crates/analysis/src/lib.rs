@@ -6,6 +6,7 @@ pub mod burst;
 pub mod cases;
 pub mod features;
 pub mod linear;
+pub mod suggest;
 pub mod text;
 pub mod bundled;
 pub mod evaluation;
