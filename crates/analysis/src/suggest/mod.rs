@@ -68,7 +68,8 @@ pub struct Suggestion {
     pub kind: DocKind,
     /// The text to insert into the reply (the answer of the best matching document).
     pub answer: String,
-    /// Ranking score: sum over the neighbours with this answer of (similarity + bonus).
+    /// Ranking score: sum over the nearest documents with this answer of
+    /// `(similarity + bonus)^sharpness`, plus `centroid_weight * centroid_similarity^sharpness`.
     pub score: f32,
     /// Text similarity (0..=1) of the best matching document.
     pub similarity: f32,
