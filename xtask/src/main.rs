@@ -1,5 +1,6 @@
 //! `cargo xtask <task>`: project automation. Run `cargo xtask help` for the list.
 
+mod early_warning;
 mod import_bench;
 mod suggest_split;
 mod tidy;
@@ -8,6 +9,7 @@ const HELP: &str = "cargo xtask <task>
 
 tasks:
   tidy                 dependency direction, file headers, no stubs (also runs under cargo test)
+  early-warning nab|bursts|purity|speed-data   burst detection and case evaluations
   gen-import-bench     >= 1 M messages (TWCS + airline rows, new ids) in target/bench-data/ for BENCHMARKS.md
   suggest-split banking77|twcs [--seed N] [--test-fraction F]   seeded split for eval --task suggest
   help                 this text";
@@ -17,6 +19,7 @@ fn main() -> anyhow::Result<()> {
     let task = args.first().map(String::as_str).unwrap_or("help");
     match task {
         "tidy" => tidy::run(),
+        "early-warning" => early_warning::run(&args[1..]),
         "gen-import-bench" => import_bench::run(&args[1..]),
         "suggest-split" => suggest_split::run(&args[1..]),
         _ => {

@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize};
 
 mod stream;
 pub mod tail;
+mod watcher;
 
 pub use stream::{Customer, Hit, Season, Stream, alert_id};
+pub use watcher::Watcher;
 
 /// Parameters of one detector. Defaults are documented in docs/EARLY_WARNING.md and chosen
 /// by reasoning about streams of customer messages, not fitted per series.
@@ -50,6 +52,13 @@ pub struct BurstConfig {
     pub min_rate: f64,
     /// Open an alert when the window surprise (-log10 p) reaches this.
     pub open_surprise: f64,
+    /// Calibrated threshold: remember the daily peak surprise of this many past days and
+    /// raise `open_surprise` to the level those peaks exceeded on `alert_days_per_week`
+    /// days per week (0 = off). Heavy-tailed real streams burst a little every day; this
+    /// keeps alerts for what is rare *for this stream*.
+    pub calibration_days: u32,
+    /// Target rate of alert days per week for the calibrated threshold.
+    pub alert_days_per_week: f64,
     /// A bin counts as quiet when the longest window's surprise is below this.
     pub close_surprise: f64,
     /// Close an open alert after this many quiet bins in a row.
@@ -79,9 +88,11 @@ impl Default for BurstConfig {
             warmup_bins: 288,
             prior_rate: None,
             min_rate: 0.02,
-            open_surprise: 6.0,
+            open_surprise: 10.0,
+            calibration_days: 28,
+            alert_days_per_week: 1.0,
             close_surprise: 2.0,
-            close_after_bins: 6,
+            close_after_bins: 12,
             min_customers: 10,
             min_ratio: 2.0,
             cap_sigmas: 3.0,
@@ -104,6 +115,7 @@ impl BurstConfig {
             level_half_life_bins: 72.0,
             initial_dispersion: 1.5,
             min_customers: 8,
+            calibration_days: 0,
             ..BurstConfig::default()
         }
     }
@@ -196,10 +208,11 @@ impl<'a> Signal<'a> {
                     .get("sentiment")
                     .and_then(|s| SentimentLabel::parse(s))
                     == Some(SentimentLabel::Negative);
+                // Gold topics are single labels that may contain spaces ("Late Flight").
                 let topics = message
                     .labels
                     .get("topic")
-                    .map(|t| t.split(' ').filter(|s| !s.is_empty()).collect())
+                    .map(|t| vec![t.as_str()])
                     .unwrap_or_default();
                 (negative, 0.0, topics)
             }

@@ -114,6 +114,10 @@ pub struct Stream {
     open: Option<Open>,
     last_prune: i64,
     started: bool,
+    /// Daily peaks of the window surprise (newest last) for the calibrated threshold.
+    peaks: VecDeque<f64>,
+    peak_day: i64,
+    day_peak: f64,
 }
 
 impl Stream {
@@ -140,6 +144,9 @@ impl Stream {
             open: None,
             last_prune: i64::MIN,
             started: false,
+            peaks: VecDeque::new(),
+            peak_day: i64::MIN,
+            day_peak: 0.0,
         }
     }
 
@@ -242,7 +249,7 @@ impl Stream {
             }
             None => {
                 let Some(w) = best else { return };
-                if w.surprise < config.open_surprise {
+                if w.surprise < self.threshold(config) {
                     return;
                 }
                 let first = self.bins.len() - w.bins;
@@ -422,6 +429,9 @@ impl Stream {
             base.dispersion =
                 (base.dispersion + (r2 - base.dispersion) / n).clamp(1.0, config.max_dispersion);
         }
+        if warm && config.calibration_days > 0 {
+            self.record_peak(index, config);
+        }
         // An open alert closes after `close_after_bins` quiet bins in a row.
         if self.open.is_some() {
             let quiet = match self.window_stat(config.window_len(), config) {
@@ -438,6 +448,38 @@ impl Stream {
             if open.quiet_bins >= config.close_after_bins {
                 let open = self.open.take().expect("open");
                 out.push(close(open, at, config));
+            }
+        }
+    }
+
+    /// The opening threshold: `open_surprise`, raised (when calibration is on) to the level
+    /// that past daily peaks exceeded on `alert_days_per_week` days per week.
+    pub fn threshold(&self, config: &BurstConfig) -> f64 {
+        if config.calibration_days == 0 || self.peaks.is_empty() {
+            return config.open_surprise;
+        }
+        let mut v: Vec<f64> = self.peaks.iter().copied().collect();
+        v.sort_by(|a, b| b.total_cmp(a));
+        let k =
+            ((v.len() as f64 * config.alert_days_per_week / 7.0).floor() as usize).min(v.len() - 1);
+        config.open_surprise.max(v[k])
+    }
+
+    fn record_peak(&mut self, index: i64, config: &BurstConfig) {
+        let day = (index * config.bin_secs).div_euclid(86_400);
+        if day != self.peak_day {
+            if self.peak_day != i64::MIN {
+                self.peaks.push_back(self.day_peak);
+                while self.peaks.len() > config.calibration_days as usize {
+                    self.peaks.pop_front();
+                }
+            }
+            self.peak_day = day;
+            self.day_peak = 0.0;
+        }
+        for &w in &config.windows {
+            if let Some(stat) = self.window_stat(w as usize, config) {
+                self.day_peak = self.day_peak.max(stat.surprise);
             }
         }
     }

@@ -148,13 +148,13 @@ fn a_burst_gives_one_alert_updated_under_one_id_and_closed() {
         1
     );
     let first = opened[0];
-    assert!(first.detected_at >= onset && first.detected_at <= onset + Duration::minutes(10));
+    assert!(first.detected_at >= onset && first.detected_at <= onset + Duration::minutes(20));
     assert!(first.customers >= 10);
     assert!(!first.sample_ids.is_empty());
     let closed = all.last().unwrap();
     assert_eq!(closed.event, AlertEvent::Closed);
     assert!(closed.customers >= 120, "{closed:#?}");
-    assert!(closed.ended_at.unwrap() <= onset + Duration::hours(1));
+    assert!(closed.ended_at.unwrap() <= onset + Duration::hours(2));
     // The topic stream saw the same burst.
     assert!(
         alerts

@@ -1,1 +1,413 @@
-//! Cases: inbound messages that report the same problem, grouped online.
+//! Cases ("not an isolated case"): inbound messages that report the same problem, grouped
+//! online and deterministically for a given input order.
+//!
+//! A message joins an existing case when it is a near duplicate of a member (SimHash over
+//! content-token unigrams and bigrams, LSH over four 16-bit bands, Hamming distance <= 3),
+//! or when it shares the case's characteristic salient terms: the score
+//! `sum over shared terms of max_idf x (idf_outside(term) / max_idf)^2 x share of the case's
+//! members containing the term` (idf counted over the messages outside the case)
+//! reaches `join_score` times the largest possible idf, where idf is learned online over every message seen. Only cases
+//! active within `window_secs` of data time take new members, and a case's score halves
+//! every `recency_half_life_secs` since its last message. Otherwise the message opens a
+//! new case. See docs/EARLY_WARNING.md ("Cases").
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use model::{Analysis, Message, SentimentLabel, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::text::{Tokenizer, Tokens};
+
+mod terms;
+
+use terms::{Profile, Vocabulary};
+
+/// Parameters of case grouping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaseConfig {
+    /// A case takes new members while its last message is at most this old (data time).
+    pub window_secs: i64,
+    /// Join when the shared-term score reaches this multiple of the largest possible idf,
+    /// `ln(N + 1) + 1` after N messages (about one very rare characteristic term, or two
+    /// fairly rare ones).
+    pub join_score: f32,
+    /// Salient terms of a message used for matching (highest idf among known terms).
+    pub match_terms: usize,
+    /// Terms with an idf below this multiple of the largest possible idf are too common to
+    /// find candidate cases.
+    pub min_idf: f32,
+    /// Near duplicates: maximum Hamming distance of the 64-bit SimHashes.
+    pub near_duplicate_bits: u32,
+    /// Near duplicates need at least this many content tokens.
+    pub near_duplicate_min_tokens: usize,
+    /// A case's score halves for every this many seconds since its last message.
+    pub recency_half_life_secs: i64,
+    /// Sample messages kept per case.
+    pub samples: usize,
+    /// Terms kept per case profile.
+    pub case_terms: usize,
+}
+
+impl Default for CaseConfig {
+    fn default() -> Self {
+        CaseConfig {
+            window_secs: 3 * 86_400,
+            join_score: 0.8,
+            match_terms: 12,
+            min_idf: 0.35,
+            near_duplicate_bits: 3,
+            near_duplicate_min_tokens: 4,
+            recency_half_life_secs: 6 * 3600,
+            samples: 3,
+            case_terms: 48,
+        }
+    }
+}
+
+/// Counts of member sentiment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentimentMix {
+    pub negative: u64,
+    pub neutral: u64,
+    pub positive: u64,
+    pub unknown: u64,
+}
+
+/// A sample member message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sample {
+    pub id: String,
+    pub author: String,
+    pub text: String,
+}
+
+/// A case as shown to people and stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub case_id: String,
+    /// The top terms, e.g. `re30 · ausfall · köln`.
+    pub label: String,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    pub size: u64,
+    pub customers: u64,
+    pub sentiment: SentimentMix,
+    pub channels: BTreeMap<String, u64>,
+    pub topics: BTreeMap<String, u64>,
+    pub samples: Vec<Sample>,
+    /// Member message ids (`external_id`), in arrival order.
+    pub messages: Vec<String>,
+}
+
+/// Where one message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment {
+    /// Index of the case in [`Casebook::cases`].
+    pub case: usize,
+    pub new_case: bool,
+    pub near_duplicate: bool,
+}
+
+#[derive(Debug, Clone)]
+struct CaseState {
+    case: Case,
+    customers: HashSet<u64>,
+    /// Term -> number of members containing it.
+    terms: HashMap<u32, u32>,
+    label_at: u64,
+}
+
+/// The online case grouper. Feed messages in data-time order with [`Casebook::add`].
+pub struct Casebook {
+    config: CaseConfig,
+    tokenizer: Tokenizer,
+    tokens: Tokens,
+    vocab: Vocabulary,
+    cases: Vec<CaseState>,
+    /// Term -> recent cases whose profile holds it (newest last, bounded).
+    index: HashMap<u32, Vec<u32>>,
+    /// Four LSH bands of the SimHash -> (simhash, case), newest last, bounded.
+    bands: [HashMap<u16, Vec<(u64, u32)>>; 4],
+}
+
+impl std::fmt::Debug for Casebook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Casebook")
+            .field("config", &self.config)
+            .field("cases", &self.cases.len())
+            .field("terms", &self.vocab.terms.len())
+            .finish()
+    }
+}
+
+const INDEX_CAP: usize = 256;
+const BAND_CAP: usize = 32;
+
+impl Casebook {
+    pub fn new(config: CaseConfig) -> Self {
+        Casebook {
+            config,
+            tokenizer: Tokenizer::new(),
+            tokens: Tokens::default(),
+            vocab: Vocabulary::default(),
+            cases: Vec::new(),
+            index: HashMap::new(),
+            bands: Default::default(),
+        }
+    }
+
+    pub fn config(&self) -> &CaseConfig {
+        &self.config
+    }
+
+    /// Groups one message. Sentiment and topics for the case's mix come from `analysis` or,
+    /// without one, from the message's gold labels.
+    pub fn add(&mut self, message: &Message, analysis: Option<&Analysis>) -> Assignment {
+        let lang = terms::guess_lang(&message.text, message.language.as_deref());
+        let profile = terms::profile(
+            &self.tokenizer,
+            &mut self.tokens,
+            &mut self.vocab,
+            &message.text,
+            lang,
+            self.config.case_terms,
+        );
+        let at = message.created_at;
+        let (case, near_duplicate) = match self.near_duplicate(&profile, at) {
+            Some(c) => (Some(c), true),
+            None => (self.best_match(&profile, at), false),
+        };
+        let new_case = case.is_none();
+        let case = case.unwrap_or_else(|| self.open_case(message));
+        self.join(case, message, analysis, &profile);
+        Assignment {
+            case: case as usize,
+            new_case,
+            near_duplicate,
+        }
+    }
+
+    fn near_duplicate(&self, p: &Profile, at: Timestamp) -> Option<u32> {
+        if p.tokens < self.config.near_duplicate_min_tokens {
+            return None;
+        }
+        for (i, band) in self.bands.iter().enumerate() {
+            let key = (p.simhash >> (16 * i)) as u16;
+            if let Some(list) = band.get(&key) {
+                for &(h, c) in list.iter().rev() {
+                    if (h ^ p.simhash).count_ones() <= self.config.near_duplicate_bits
+                        && self.is_active(c, at)
+                    {
+                        return Some(c);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn is_active(&self, case: u32, at: Timestamp) -> bool {
+        let last = self.cases[case as usize].case.last_seen;
+        (at - last).num_seconds() <= self.config.window_secs
+    }
+
+    fn best_match(&self, p: &Profile, at: Timestamp) -> Option<u32> {
+        // Matching terms: known before this message (df >= 2), most salient first.
+        let mut query: Vec<(u32, f32)> = p
+            .terms
+            .iter()
+            .filter(|&&t| self.vocab.terms[t as usize].df >= 2)
+            .map(|&t| (t, self.vocab.idf(t)))
+            .collect();
+        query.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        query.truncate(self.config.match_terms);
+        let max_idf = (self.vocab.docs as f32 + 1.0).ln() + 1.0;
+        let mut candidates: Vec<u32> = Vec::new();
+        for &(t, idf) in &query {
+            if idf < self.config.min_idf * max_idf {
+                continue;
+            }
+            if let Some(list) = self.index.get(&t) {
+                candidates.extend(list.iter().copied().filter(|&c| self.is_active(c, at)));
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let needed = self.config.join_score * max_idf;
+        let mut best: Option<(f32, u32)> = None;
+        for c in candidates {
+            let state = &self.cases[c as usize];
+            let size = state.case.size as f32;
+            // A term counts by how rare it is outside this case: a term that only this case
+            // uses stays fully characteristic however often it is repeated.
+            let score: f32 = query
+                .iter()
+                .filter_map(|(t, _)| {
+                    state.terms.get(t).map(|&n| {
+                        let df = self.vocab.terms[*t as usize].df.saturating_sub(n).max(1);
+                        let idf_outside = ((self.vocab.docs as f32 + 1.0) / df as f32).ln() + 1.0;
+                        // Squared relative idf: rare terms decide, a pile of common
+                        // words does not add up to a case.
+                        let rel = idf_outside / max_idf;
+                        max_idf * rel * rel * n as f32 / size
+                    })
+                })
+                .sum();
+            // Recent cases first: the same problem is reported close in time.
+            let age = (at - state.case.last_seen).num_seconds().max(0) as f32;
+            let score = score * 0.5f32.powf(age / self.config.recency_half_life_secs.max(1) as f32);
+            // Ties go to the older case (smaller index) for determinism.
+            if score >= needed && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
+                best = Some((score, c));
+            }
+        }
+        best.map(|(_, c)| c)
+    }
+
+    fn open_case(&mut self, message: &Message) -> u32 {
+        let n = self.cases.len() as u32;
+        self.cases.push(CaseState {
+            case: Case {
+                case_id: format!("case-{}", n + 1),
+                label: String::new(),
+                first_seen: message.created_at,
+                last_seen: message.created_at,
+                size: 0,
+                customers: 0,
+                sentiment: SentimentMix::default(),
+                channels: BTreeMap::new(),
+                topics: BTreeMap::new(),
+                samples: Vec::new(),
+                messages: Vec::new(),
+            },
+            customers: HashSet::new(),
+            terms: HashMap::new(),
+            label_at: 0,
+        });
+        n
+    }
+
+    fn join(&mut self, c: u32, message: &Message, analysis: Option<&Analysis>, p: &Profile) {
+        let config = &self.config;
+        let state = &mut self.cases[c as usize];
+        let case = &mut state.case;
+        case.size += 1;
+        case.first_seen = case.first_seen.min(message.created_at);
+        case.last_seen = case.last_seen.max(message.created_at);
+        case.messages.push(message.external_id.clone());
+        if state
+            .customers
+            .insert(xxhash_rust::xxh3::xxh3_64(message.author.as_bytes()))
+        {
+            case.customers += 1;
+        }
+        let sentiment = match analysis {
+            Some(a) => Some(a.sentiment.label),
+            None => message
+                .labels
+                .get("sentiment")
+                .and_then(|s| SentimentLabel::parse(s)),
+        };
+        match sentiment {
+            Some(SentimentLabel::Negative) => case.sentiment.negative += 1,
+            Some(SentimentLabel::Neutral) => case.sentiment.neutral += 1,
+            Some(SentimentLabel::Positive) => case.sentiment.positive += 1,
+            None => case.sentiment.unknown += 1,
+        }
+        *case.channels.entry(message.channel.clone()).or_default() += 1;
+        match analysis {
+            Some(a) => {
+                for t in &a.topics {
+                    *case.topics.entry(t.label.clone()).or_default() += 1;
+                }
+            }
+            None => {
+                if let Some(t) = message.labels.get("topic") {
+                    *case.topics.entry(t.clone()).or_default() += 1;
+                }
+            }
+        }
+        if case.samples.len() < config.samples {
+            case.samples.push(Sample {
+                id: message.external_id.clone(),
+                author: message.author.clone(),
+                text: message.text.chars().take(280).collect(),
+            });
+        }
+        // Case profile: the message's most salient terms.
+        for &(t, _) in &p.vector {
+            let n = state.terms.entry(t).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                let list = self.index.entry(t).or_default();
+                list.push(c);
+                if list.len() > INDEX_CAP {
+                    list.remove(0);
+                }
+            }
+        }
+        if state.terms.len() > 2 * config.case_terms {
+            // Keep the terms most members share (ties: lower id, for determinism).
+            let mut v: Vec<(u32, u32)> = state.terms.iter().map(|(&t, &n)| (t, n)).collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.truncate(config.case_terms);
+            state.terms = v.into_iter().collect();
+        }
+        if p.tokens >= config.near_duplicate_min_tokens {
+            for (i, band) in self.bands.iter_mut().enumerate() {
+                let list = band.entry((p.simhash >> (16 * i)) as u16).or_default();
+                list.push((p.simhash, c));
+                if list.len() > BAND_CAP {
+                    list.remove(0);
+                }
+            }
+        }
+        // Relabel while small, then at each doubling.
+        if state.case.size <= 4 || state.case.size >= 2 * state.label_at {
+            state.label_at = state.case.size;
+            state.case.label = label(&state.terms, &self.vocab, state.case.size);
+        }
+    }
+
+    /// All cases, in order of creation.
+    pub fn cases(&self) -> impl Iterator<Item = &Case> {
+        self.cases.iter().map(|s| &s.case)
+    }
+
+    pub fn case(&self, index: usize) -> Option<&Case> {
+        self.cases.get(index).map(|s| &s.case)
+    }
+
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    /// Fresh labels for every case (labels are otherwise refreshed at each doubling).
+    pub fn relabel(&mut self) {
+        for state in &mut self.cases {
+            state.case.label = label(&state.terms, &self.vocab, state.case.size);
+        }
+    }
+}
+
+/// The label of a case: its three terms with the highest share x idf, joined by ` · `.
+fn label(terms: &HashMap<u32, u32>, vocab: &Vocabulary, size: u64) -> String {
+    let mut v: Vec<(u32, f32)> = terms
+        .iter()
+        .map(|(&t, &n)| (t, n as f32 / size.max(1) as f32 * vocab.idf(t)))
+        .collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.iter()
+        .take(3)
+        .map(|(t, _)| vocab.terms[*t as usize].surface.as_str())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,167 @@
+//! Salient terms of a message for case grouping: content tokens (word stems, codes like
+//! `re30`, hashtags, long numbers like flight numbers), weighted by an inverse document
+//! frequency learned online, plus a SimHash fingerprint of the text for near duplicates.
+
+use std::collections::HashMap;
+
+use crate::text::{Lang, TokenKind, Tokenizer, Tokens};
+
+/// German and English function words that never make a case (too short a list to be worth a
+/// crate; the online idf does the rest).
+const STOPWORDS: &[&str] = &[
+    "the", "and", "for", "you", "your", "are", "was", "were", "this", "that", "with", "have",
+    "has", "had", "not", "but", "can", "just", "what", "when", "why", "how", "our", "out", "get",
+    "got", "from", "they", "them", "will", "would", "been", "being", "all", "any", "now", "one",
+    "there", "their", "then", "than", "who", "about", "into", "its", "it's", "i'm", "don't",
+    "can't", "didn't", "does", "did", "thanks", "thank", "please", "still", "again", "even", "der",
+    "die", "das", "und", "ist", "nicht", "ich", "sie", "ein", "eine", "einen", "einem", "einer",
+    "mit", "auf", "für", "fur", "von", "den", "dem", "des", "zu", "zum", "zur", "im", "in", "es",
+    "wir", "ihr", "auch", "wie", "aber", "noch", "nur", "mal", "man", "bei", "aus", "so", "da",
+    "wenn", "dass", "hat", "haben", "sind", "war", "wird", "werden", "schon", "kann", "mehr",
+    "oder", "als", "nach", "vor", "was", "wo", "mir", "mich", "dir", "dich", "uns", "heute",
+    "jetzt", "hier", "sich", "sein", "seine", "diese", "dieser", "immer", "keine", "kein", "ja",
+    "nein", "doch", "um", "an", "am", "ab", "bis", "über", "uber",
+];
+
+/// A term of the vocabulary: its surface form (for labels) and document frequency.
+#[derive(Debug, Clone)]
+pub(crate) struct Term {
+    pub surface: String,
+    pub df: u32,
+}
+
+/// The online vocabulary with document frequencies.
+#[derive(Debug, Default)]
+pub(crate) struct Vocabulary {
+    index: HashMap<String, u32>,
+    pub terms: Vec<Term>,
+    pub docs: u64,
+}
+
+impl Vocabulary {
+    fn intern(&mut self, key: &str, surface: &str) -> u32 {
+        if let Some(&id) = self.index.get(key) {
+            return id;
+        }
+        let id = self.terms.len() as u32;
+        self.index.insert(key.to_owned(), id);
+        self.terms.push(Term {
+            surface: surface.to_owned(),
+            df: 0,
+        });
+        id
+    }
+
+    /// `ln((N + 1) / (df + 1)) + 1`, smoothed so unseen terms are the most salient.
+    pub fn idf(&self, id: u32) -> f32 {
+        let df = self.terms[id as usize].df as f32;
+        ((self.docs as f32 + 1.0) / (df + 1.0)).ln() + 1.0
+    }
+}
+
+/// The terms of one message.
+#[derive(Debug, Default)]
+pub(crate) struct Profile {
+    /// Distinct term ids in text order.
+    pub terms: Vec<u32>,
+    /// Salient terms with their normalised weights, strongest first.
+    pub vector: Vec<(u32, f32)>,
+    pub simhash: u64,
+    /// Number of content tokens (near-duplicate detection needs a few).
+    pub tokens: usize,
+}
+
+/// Language guess by function words, for the stemmer only (a full detector is not needed
+/// to pick a stemmer and costs far more per message).
+pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
+    if let Some(l) = declared {
+        return Lang::parse(l);
+    }
+    let (mut de, mut en) = (0, 0);
+    for w in text.split(|c: char| !c.is_alphabetic()).take(60) {
+        match w.to_lowercase().as_str() {
+            "der" | "die" | "das" | "und" | "ist" | "nicht" | "ich" | "mit" | "auf" | "ein"
+            | "eine" | "zug" | "bahn" => de += 1,
+            "the" | "and" | "is" | "not" | "to" | "my" | "you" | "for" | "of" | "flight" => en += 1,
+            _ => {}
+        }
+    }
+    match de.cmp(&en) {
+        std::cmp::Ordering::Greater => Lang::De,
+        std::cmp::Ordering::Less => Lang::En,
+        std::cmp::Ordering::Equal => Lang::Other,
+    }
+}
+
+/// Tokenises `text`, updates document frequencies and builds the message's profile.
+pub(crate) fn profile(
+    tokenizer: &Tokenizer,
+    tokens: &mut Tokens,
+    vocab: &mut Vocabulary,
+    text: &str,
+    lang: Lang,
+    max_terms: usize,
+) -> Profile {
+    tokenizer.tokenize_into(text, lang, tokens);
+    let mut p = Profile::default();
+    let mut sim = [0i32; 64];
+    let mut previous: u64 = 0;
+    for t in tokens.iter() {
+        let key = match t.kind {
+            TokenKind::Word if t.text.chars().count() >= 3 && !STOPWORDS.contains(&t.text) => {
+                t.stem
+            }
+            TokenKind::Code | TokenKind::Hashtag => t.text,
+            TokenKind::Number
+                if t.text.len() >= 3 && t.text.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                t.text
+            }
+            _ => continue,
+        };
+        p.tokens += 1;
+        // SimHash over unigrams and bigrams of content tokens.
+        let h = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
+        add_bits(&mut sim, h);
+        if previous != 0 {
+            add_bits(&mut sim, h.rotate_left(17) ^ previous);
+        }
+        previous = h;
+        let id = vocab.intern(key, t.text);
+        if !p.terms.contains(&id) {
+            p.terms.push(id);
+        }
+    }
+    p.simhash = sim.iter().enumerate().fold(
+        0u64,
+        |acc, (i, &v)| if v > 0 { acc | (1 << i) } else { acc },
+    );
+    vocab.docs += 1;
+    for &id in &p.terms {
+        vocab.terms[id as usize].df += 1;
+    }
+    let mut vector: Vec<(u32, f32)> = p.terms.iter().map(|&id| (id, vocab.idf(id))).collect();
+    vector.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    vector.truncate(max_terms);
+    let norm = vector
+        .iter()
+        .map(|(_, w)| w * w)
+        .sum::<f32>()
+        .sqrt()
+        .max(1e-6);
+    for (_, w) in &mut vector {
+        *w /= norm;
+    }
+    p.vector = vector;
+    p
+}
+
+fn add_bits(acc: &mut [i32; 64], h: u64) {
+    for (i, a) in acc.iter_mut().enumerate() {
+        if h >> i & 1 == 1 {
+            *a += 1;
+        } else {
+            *a -= 1;
+        }
+    }
+}

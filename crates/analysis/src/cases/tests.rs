@@ -1,0 +1,115 @@
+//! Case grouping on small hand-made streams.
+
+use chrono::{DateTime, Duration};
+use model::{Direction, Labels, Message, Visibility};
+
+use super::*;
+
+fn msg(i: i64, author: &str, text: &str) -> Message {
+    Message {
+        channel: "twitter".into(),
+        external_id: format!("m{i}"),
+        author: author.into(),
+        author_name: None,
+        text: text.into(),
+        created_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap() + Duration::minutes(i),
+        in_reply_to: None,
+        direction: Direction::Inbound,
+        visibility: Visibility::Public,
+        language: None,
+        brand: None,
+        labels: Labels::new(),
+        raw: None,
+    }
+}
+
+fn group(texts: &[&str]) -> (Casebook, Vec<usize>) {
+    let mut book = Casebook::new(CaseConfig::default());
+    let filler = [
+        "Der Zug war heute pünktlich, danke an das Team",
+        "Wann fährt der nächste Bus nach Hamburg?",
+        "Das Essen im Bordbistro war lecker",
+        "Ich suche eine Verbindung nach München morgen früh",
+        "Schönes Wetter heute in Berlin",
+        "Hat jemand Erfahrung mit der Bahncard 50?",
+        "Gute Fahrt allen Pendlern",
+        "Mein Koffer ist zu schwer für die Gepäckablage",
+    ];
+    for (i, f) in filler.iter().enumerate() {
+        book.add(&msg(i as i64, &format!("f{i}"), f), None);
+    }
+    let assigned = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            book.add(&msg(100 + i as i64, &format!("c{i}"), t), None)
+                .case
+        })
+        .collect();
+    (book, assigned)
+}
+
+#[test]
+fn near_duplicates_share_a_case() {
+    let (book, a) = group(&[
+        "RE30 fällt heute schon wieder aus, keine Information am Bahnsteig in Köln",
+        "RE30 fällt heute schon wieder aus!! keine Information am Bahnsteig in Köln",
+        "Die Klimaanlage im ICE ist kaputt, es ist unerträglich heiß",
+    ]);
+    assert_eq!(a[0], a[1]);
+    assert_ne!(a[0], a[2]);
+    let case = book.case(a[0]).unwrap();
+    assert_eq!(case.size, 2);
+    assert_eq!(case.customers, 2);
+    assert_eq!(case.messages, vec!["m100", "m101"]);
+}
+
+#[test]
+fn salient_terms_group_varied_reports_of_one_problem() {
+    let (book, a) = group(&[
+        "RE30 Ausfall in Köln, wieder mal",
+        "Schon wieder Ausfall beim RE30, wie soll ich zur Arbeit kommen",
+        "RE30 Ausfall seit einer Stunde, Pendler stehen am Gleis",
+        "Mein Ticket lässt sich in der App nicht öffnen",
+    ]);
+    assert_eq!(a[0], a[1]);
+    assert_eq!(a[1], a[2]);
+    assert_ne!(a[2], a[3]);
+    let label = &book.case(a[0]).unwrap().label;
+    assert!(label.contains("re30"), "{label}");
+}
+
+#[test]
+fn same_input_order_gives_same_cases() {
+    let texts = [
+        "RE30 Ausfall in Köln, wieder mal",
+        "Schon wieder Ausfall beim RE30",
+        "App stürzt beim Ticketkauf ab",
+        "Die App stürzt ab beim Ticketkauf, super",
+    ];
+    let (a, x) = group(&texts);
+    let (b, y) = group(&texts);
+    assert_eq!(x, y);
+    assert_eq!(a.cases().collect::<Vec<_>>(), b.cases().collect::<Vec<_>>());
+}
+
+#[test]
+fn old_cases_take_no_new_members() {
+    let mut book = Casebook::new(CaseConfig::default());
+    let a = book.add(
+        &msg(
+            0,
+            "a",
+            "RE30 fällt heute schon wieder aus, keine Information",
+        ),
+        None,
+    );
+    let later = msg(
+        10 * 24 * 60,
+        "b",
+        "RE30 fällt heute schon wieder aus, keine Information",
+    );
+    let b = book.add(&later, None);
+    assert_ne!(a.case, b.case);
+    assert!(b.new_case);
+}
