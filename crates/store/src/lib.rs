@@ -24,6 +24,7 @@ pub mod report_facts;
 mod stats;
 pub mod time;
 mod web_views;
+pub mod workflow;
 
 pub use contacts::Contact;
 pub use conversations::{Conversation, ConversationState};

@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "web_views",
         sql: include_str!("migrations/0190_web_views.sql"),
     },
+    Migration {
+        version: 200,
+        name: "workflow",
+        sql: include_str!("migrations/0200_workflow.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded. Safe to run at every start.

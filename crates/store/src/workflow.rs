@@ -1,0 +1,247 @@
+//! Workflow state: configuration versions, assignments, clock events (pending, resolved),
+//! escalation steps already sent. (Knowledge-base articles live in 0190, `web_views`.)
+//! Tables in migration 0200 (`migrations/0200_workflow.sql`); the rules are in `workflow`.
+
+use model::Timestamp;
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::time;
+use crate::{Store, StoreError};
+
+fn ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
+    let s: String = row.get(idx)?;
+    time::from_sql(&s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// A pause or an end of a conversation's clocks (the messages carry the rest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockKind {
+    Pending,
+    Resolved,
+}
+
+impl ClockKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ClockKind::Pending => "pending",
+            ClockKind::Resolved => "resolved",
+        }
+    }
+}
+
+/// The open assignment of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAssignment {
+    pub conversation_id: i64,
+    pub team: String,
+    /// `None` while queued in the team.
+    pub member: Option<String>,
+    pub assigned_at: Timestamp,
+}
+
+impl Store {
+    /// Saves a new version of the workflow configuration (TOML text); returns its version.
+    pub fn save_workflow_config(
+        &self,
+        toml: &str,
+        saved_by: &str,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.conn().execute(
+            "INSERT INTO workflow_config (toml, saved_by, saved_at) VALUES (?1, ?2, ?3)",
+            params![toml, saved_by, time::to_sql(&at)],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// The newest configuration: `(version, toml)`.
+    pub fn workflow_config(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT version, toml FROM workflow_config ORDER BY version DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Records that a conversation went to `team` (and `member`, or queued when `None`),
+    /// closing its previous open assignment.
+    pub fn assign(
+        &self,
+        conversation_id: i64,
+        team: &str,
+        member: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let at = time::to_sql(&at);
+        self.conn().execute(
+            "UPDATE assignments SET released_at = ?2 WHERE conversation_id = ?1 AND released_at IS NULL",
+            params![conversation_id, at],
+        )?;
+        self.conn().execute(
+            "INSERT INTO assignments (conversation_id, team, member, assigned_at) VALUES (?1, ?2, ?3, ?4)",
+            params![conversation_id, team, member, at],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a conversation's open assignment (closed, or handed back).
+    pub fn release_assignment(
+        &self,
+        conversation_id: i64,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE assignments SET released_at = ?2 WHERE conversation_id = ?1 AND released_at IS NULL",
+            params![conversation_id, time::to_sql(&at)],
+        )?;
+        Ok(())
+    }
+
+    /// Every open assignment, oldest first (to rebuild the dispatcher at start).
+    pub fn open_assignments(&self) -> Result<Vec<OpenAssignment>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT conversation_id, team, member, assigned_at FROM assignments
+             WHERE released_at IS NULL ORDER BY assigned_at, id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(OpenAssignment {
+                    conversation_id: r.get(0)?,
+                    team: r.get(1)?,
+                    member: r.get(2)?,
+                    assigned_at: ts(r, 3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn add_clock_event(
+        &self,
+        conversation_id: i64,
+        kind: ClockKind,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO clock_events (conversation_id, kind, at) VALUES (?1, ?2, ?3)",
+            params![conversation_id, kind.as_str(), time::to_sql(&at)],
+        )?;
+        Ok(())
+    }
+
+    /// A conversation's pending/resolved events in time order.
+    pub fn clock_events(
+        &self,
+        conversation_id: i64,
+    ) -> Result<Vec<(ClockKind, Timestamp)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT kind, at FROM clock_events WHERE conversation_id = ?1 ORDER BY at, id",
+        )?;
+        let rows = stmt
+            .query_map([conversation_id], |r| {
+                let kind: String = r.get(0)?;
+                let kind = if kind == "resolved" {
+                    ClockKind::Resolved
+                } else {
+                    ClockKind::Pending
+                };
+                Ok((kind, ts(r, 1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Records an escalation step as sent; false when it was already recorded.
+    pub fn mark_escalation_fired(
+        &self,
+        conversation_id: i64,
+        target: &str,
+        step: u32,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let exists: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM escalations_fired WHERE conversation_id = ?1 AND target = ?2 AND step = ?3)",
+            params![conversation_id, target, step],
+            |r| r.get(0),
+        )?;
+        if exists {
+            return Ok(false);
+        }
+        self.conn().execute(
+            "INSERT INTO escalations_fired (conversation_id, target, step, fired_at) VALUES (?1, ?2, ?3, ?4)",
+            params![conversation_id, target, step, time::to_sql(&at)],
+        )?;
+        Ok(true)
+    }
+
+    /// Every sent step `(conversation_id, target, step)` (for `workflow::Escalator::from_fired`).
+    pub fn escalations_fired(&self) -> Result<Vec<(i64, String, u32)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT conversation_id, target, step FROM escalations_fired ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    fn t(h: u32) -> Timestamp {
+        Utc.with_ymd_and_hms(2026, 11, 24, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn assignments_clock_and_escalations() {
+        let s = Store::open_in_memory().unwrap();
+        s.conn().execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        s.assign(7, "technik", None, t(8)).unwrap();
+        s.assign(7, "technik", Some("tina"), t(9)).unwrap();
+        s.assign(8, "social", Some("sina"), t(10)).unwrap();
+        let open = s.open_assignments().unwrap();
+        assert_eq!(open.len(), 2);
+        assert_eq!(
+            (open[0].conversation_id, open[0].member.as_deref()),
+            (7, Some("tina"))
+        );
+        s.release_assignment(7, t(11)).unwrap();
+        assert_eq!(s.open_assignments().unwrap().len(), 1);
+        s.add_clock_event(7, ClockKind::Resolved, t(12)).unwrap();
+        s.add_clock_event(7, ClockKind::Pending, t(10)).unwrap();
+        assert_eq!(
+            s.clock_events(7).unwrap(),
+            [(ClockKind::Pending, t(10)), (ClockKind::Resolved, t(12))]
+        );
+        assert!(
+            s.mark_escalation_fired(7, "first_response", 1, t(12))
+                .unwrap()
+        );
+        assert!(
+            !s.mark_escalation_fired(7, "first_response", 1, t(13))
+                .unwrap()
+        );
+        assert_eq!(
+            s.escalations_fired().unwrap(),
+            [(7, "first_response".to_owned(), 1)]
+        );
+    }
+
+    #[test]
+    fn config_versions() {
+        let s = Store::open_in_memory().unwrap();
+        assert_eq!(s.workflow_config().unwrap(), None);
+        s.save_workflow_config("a = 1", "lead", t(8)).unwrap();
+        let v = s.save_workflow_config("a = 2", "lead", t(9)).unwrap();
+        assert_eq!(s.workflow_config().unwrap(), Some((v, "a = 2".into())));
+    }
+}
