@@ -89,7 +89,10 @@ impl Store {
     fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
+            // page_size only takes effect when the file is created: 16 KiB pages cut the CPU
+            // and WAL bytes of bulk import by about a tenth against 4 KiB (BENCHMARKS.md).
+            "PRAGMA page_size = 16384;
+             PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -65536;
