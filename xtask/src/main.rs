@@ -2,6 +2,7 @@
 
 mod early_warning;
 mod import_bench;
+mod models;
 mod suggest_split;
 mod tidy;
 
@@ -12,6 +13,8 @@ tasks:
   early-warning nab|bursts|purity|speed-data   burst detection and case evaluations
   gen-import-bench     >= 1 M messages (TWCS + airline rows, new ids) in target/bench-data/ for BENCHMARKS.md
   suggest-split banking77|twcs [--seed N] [--test-fraction F]   seeded split for eval --task suggest
+  train-models [NAME]  train the bundled classifiers from ../shared/data into crates/analysis/models
+  compare-sklearn ...  scikit-learn TF-IDF + LinearSVC peer on the same folds (venv in target/)
   help                 this text";
 
 fn main() -> anyhow::Result<()> {
@@ -21,6 +24,8 @@ fn main() -> anyhow::Result<()> {
         "tidy" => tidy::run(),
         "early-warning" => early_warning::run(&args[1..]),
         "gen-import-bench" => import_bench::run(&args[1..]),
+        "train-models" => models::train_models(&args[1..]),
+        "compare-sklearn" => models::compare_sklearn(&args[1..]),
         "suggest-split" => suggest_split::run(&args[1..]),
         _ => {
             println!("{HELP}");

@@ -11,3 +11,7 @@ pub mod text;
 pub mod bundled;
 pub mod evaluation;
 pub mod task;
+pub mod analyzer;
+pub mod lexicon;
+
+pub use analyzer::{Analyzer, AnalyzerScratch, KeywordTopic};

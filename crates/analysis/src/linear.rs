@@ -127,6 +127,8 @@ pub enum ModelError {
     Magic,
     #[error("model file is truncated or corrupt: {0}")]
     Corrupt(&'static str),
+    #[error("no such bundled model")]
+    Missing,
     #[error("model header: {0}")]
     Header(#[from] serde_json::Error),
 }
@@ -225,6 +227,12 @@ pub fn train_features(
     classes: &[String],
     cfg: &TrainConfig,
 ) -> LinearModel {
+    // A multi-label task whose data has exactly one label everywhere (BANKING77 intents,
+    // airline reasons) is trained as single-label: argmax beats independent thresholds.
+    let cfg = &TrainConfig {
+        multi_label: cfg.multi_label && examples.iter().any(|e| e.labels.len() != 1),
+        ..*cfg
+    };
     let targets = targets(examples, classes);
     let mut x = Matrix::from_features(feats);
     x.weights = examples.iter().map(|e| e.weight).collect();
@@ -605,7 +613,7 @@ fn fit_platt(scores: &[f32], y: &[bool]) -> (f32, f32) {
     (a as f32, b as f32)
 }
 
-fn calibrate_with(platt: &[(f32, f32)], multi_label: bool, s: &mut [f32]) {
+pub fn calibrate_with(platt: &[(f32, f32)], multi_label: bool, s: &mut [f32]) {
     for (v, p) in s.iter_mut().zip(platt) {
         *v = sigmoid_platt(*v, *p);
     }
@@ -619,7 +627,7 @@ fn calibrate_with(platt: &[(f32, f32)], multi_label: bool, s: &mut [f32]) {
     }
 }
 
-fn decide_with(decision: &[f32], multi_label: bool, probs: &[f32]) -> Vec<usize> {
+pub fn decide_with(decision: &[f32], multi_label: bool, probs: &[f32]) -> Vec<usize> {
     if multi_label {
         let t = decision.first().copied().unwrap_or(0.5);
         (0..probs.len()).filter(|&c| probs[c] >= t).collect()

@@ -145,6 +145,9 @@ impl Task {
 pub fn feature_config(lang: Lang) -> crate::features::FeatureConfig {
     let _ = lang;
     crate::features::FeatureConfig {
+        bits: 18,
+        char_min: 3,
+        char_max: 5,
         char_weight: 2.0,
         ..crate::features::FeatureConfig::default()
     }

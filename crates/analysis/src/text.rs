@@ -214,6 +214,23 @@ const LINE_TYPES: &[&str] = &[
     "ice", "ic", "ec", "re", "rb", "rex", "s", "u", "bus", "tgv", "ire", "erx", "flight", "zug",
 ];
 
+fn is_negation(w: &str) -> bool {
+    // First-byte filter: every negation starts with one of these letters.
+    matches!(
+        w.as_bytes().first(),
+        Some(b'n' | b'k' | b'o' | b'w' | b'c' | b'i' | b'd' | b'a' | b'h' | b's')
+    ) && NEGATIONS.contains(&w)
+}
+
+fn is_line_type(w: &str) -> bool {
+    w.len() <= 6
+        && matches!(
+            w.as_bytes().first(),
+            Some(b'i' | b'e' | b'r' | b's' | b'u' | b'b' | b't' | b'f' | b'z')
+        )
+        && LINE_TYPES.contains(&w)
+}
+
 fn is_emoji(c: char) -> bool {
     matches!(c as u32,
         0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2300..=0x23FF | 0x3030 | 0x303D
@@ -343,7 +360,7 @@ impl Tokenizer {
                 let mut end_used = end;
                 let mut kind = kind;
                 // "ICE 598" -> "ice598".
-                if kind == TokenKind::Word && LINE_TYPES.contains(&&out.buffer[start..]) {
+                if kind == TokenKind::Word && is_line_type(&out.buffer[start..]) {
                     let next = scan_while(s, end, |ch| ch == ' ');
                     if next > end && next == end + 1 {
                         let num_end = scan_while(s, next, |ch| ch.is_ascii_digit());
@@ -377,8 +394,9 @@ impl Tokenizer {
                 } else {
                     text.clone()
                 };
-                let is_neg = kind == TokenKind::Word
-                    && NEGATIONS.contains(&&out.buffer[text.start as usize..text.end as usize]);
+                let is_neg = self.negation
+                    && kind == TokenKind::Word
+                    && is_negation(&out.buffer[text.start as usize..text.end as usize]);
                 out.tokens.push(Token {
                     kind,
                     negated: self.negation && negation_left > 0 && !is_neg,

@@ -3,7 +3,6 @@
 
 mod cmd;
 mod config;
-mod demo;
 
 use clap::Parser;
 

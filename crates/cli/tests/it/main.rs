@@ -3,7 +3,6 @@
 
 mod bad_input;
 mod crash;
-mod demo;
 mod import_data;
 mod report;
 mod round_trip;

@@ -203,12 +203,36 @@ pub fn read(format: CorpusFormat, path: &Path) -> Result<Vec<Message>, CorpusErr
             }
         }
         CorpusFormat::Jsonl => {
+            // Our full JSONL messages, or minimal `{"text", "labels", "language"?, "id"?}`
+            // objects (agents' corrections).
             for (n, line) in lines(&text) {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let m: Message =
+                let v: serde_json::Value =
                     serde_json::from_str(line).map_err(|e| err(n, format!("invalid JSON: {e}")))?;
+                if let Ok(m) = serde_json::from_value::<Message>(v.clone()) {
+                    out.push(m);
+                    continue;
+                }
+                let text = v
+                    .get("text")
+                    .and_then(|t| t.as_str())
+                    .ok_or_else(|| err(n, "field `text`: missing or not a string".into()))?;
+                let labels: Labels = match v.get("labels") {
+                    Some(l) => serde_json::from_value(l.clone())
+                        .map_err(|e| err(n, format!("field `labels`: {e}")))?,
+                    None => return Err(err(n, "field `labels`: missing".into())),
+                };
+                let id = v.get("id").or_else(|| v.get("external_id")).map_or_else(
+                    || n.to_string(),
+                    |i| i.as_str().map_or_else(|| i.to_string(), str::to_owned),
+                );
+                let mut m = message_id(channel, &id, text.to_owned(), labels);
+                m.language = v
+                    .get("language")
+                    .and_then(|l| l.as_str())
+                    .map(str::to_owned);
                 out.push(m);
             }
         }
@@ -378,4 +402,40 @@ mod tests {
         std::fs::create_dir_all(&d).unwrap();
         d
     }
+}
+
+/// Reads labelled messages from `path` in the format named `format`: a corpus format above,
+/// or an `import` format ([`crate::Format`]: germeval2017, airline, jsonl, ...). Records an
+/// `import` reader rejects are returned beside the messages, for the caller to report.
+pub fn read_named(
+    format: &str,
+    path: &Path,
+) -> Result<(Vec<Message>, Vec<crate::Rejected>), NamedError> {
+    if let Some(cf) = CorpusFormat::parse(format) {
+        return Ok((read(cf, path)?, Vec::new()));
+    }
+    let f: crate::Format = format.parse()?;
+    let source = crate::Source::open(path).map_err(|source| CorpusError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let (mut ok, mut bad) = (Vec::new(), Vec::new());
+    for item in crate::read(f, source) {
+        match item {
+            Ok(r) => ok.push(r.message),
+            Err(e) => bad.push(e),
+        }
+    }
+    Ok((ok, bad))
+}
+
+/// A format name that is neither a corpus nor an import format, or a read error.
+#[derive(Debug, thiserror::Error)]
+pub enum NamedError {
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+    #[error(
+        "{0} (training formats also: germeval2018, germeval2021, banking77, sb10k, potts, mozetic, marc)"
+    )]
+    Format(#[from] crate::UnknownFormat),
 }
