@@ -95,4 +95,20 @@ mod tests {
         assert_eq!(e.line, 4);
         assert!(e.reason.contains("EOF"), "{e}");
     }
+
+    /// The examples in docs/JSONL.md stay valid.
+    #[test]
+    fn documented_examples_parse() {
+        let doc = include_str!("../../../docs/JSONL.md");
+        let lines: Vec<&str> = doc
+            .lines()
+            .filter(|l| l.starts_with("{\"channel\""))
+            .collect();
+        assert_eq!(lines.len(), 4);
+        let input = lines.join("\n");
+        let v: Vec<_> = crate::read(Format::Jsonl, Source::from_bytes("JSONL.md", input)).collect();
+        assert!(v.iter().all(Result::is_ok), "{v:?}");
+        let reply = &v[1].as_ref().unwrap().message;
+        assert_eq!(reply.in_reply_to.as_deref(), Some("1001"));
+    }
 }
