@@ -2,7 +2,8 @@
 //! one conversation (each with an optional analysis). Every figure of the report is computed
 //! from a slice of these facts, and the CSV export is exactly these facts, one row each.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use model::{Analysis, Direction, Message, SentimentLabel, Threader};
@@ -65,11 +66,15 @@ impl ChannelKind {
     }
 }
 
+/// A name that repeats across many conversations (channel, brand, team, agent, topic, phrase),
+/// stored once and shared: the facts of millions of conversations stay small in memory.
+pub type Name = Arc<str>;
+
 /// The replies one staff member (agent) wrote in one conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentReplies {
-    pub agent: String,
-    pub team: String,
+    pub agent: Name,
+    pub team: Name,
     pub role: Role,
     pub replies: u32,
     /// Replies of this agent containing at least one deflection phrase.
@@ -80,15 +85,15 @@ pub struct AgentReplies {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationFacts {
     /// `channel:root external id`.
-    pub conversation: String,
-    pub channel: String,
+    pub conversation: Box<str>,
+    pub channel: Name,
     pub channel_kind: ChannelKind,
-    pub brand: String,
-    pub team: String,
+    pub brand: Name,
+    pub team: Name,
     /// Topics of the customer's messages (union, first seen first).
-    pub topics: Vec<String>,
+    pub topics: Box<[Name]>,
     /// The customer: `channel:author` of the first inbound message (empty when none).
-    pub customer: String,
+    pub customer: Box<str>,
     /// The first message is inbound (the customer started it).
     pub customer_started: bool,
     pub started_at: Timestamp,
@@ -96,7 +101,7 @@ pub struct ConversationFacts {
     pub first_inbound_at: Option<Timestamp>,
     pub first_response_at: Option<Timestamp>,
     /// Agent who wrote the first response.
-    pub first_responder: Option<String>,
+    pub first_responder: Option<Name>,
     pub inbound_messages: u32,
     /// Outbound messages after the first inbound message (= replies).
     pub replies: u32,
@@ -105,7 +110,7 @@ pub struct ConversationFacts {
     /// The same in business hours.
     pub first_response_business_s: Option<i64>,
     /// Each later customer turn: seconds from its first message to our next reply.
-    pub next_response_s: Vec<i64>,
+    pub next_response_s: Box<[i64]>,
     /// Customer turns after a reply that got no reply (the last turn still waiting).
     pub unanswered_turns: u32,
     /// Resolution (proxy: our message was the last word) time.
@@ -131,9 +136,9 @@ pub struct ConversationFacts {
     /// Inbound insulting / toxic messages (received by staff).
     pub insults_received: u32,
     /// Deflection phrases found in our replies (phrase texts, in order, repeated per reply).
-    pub deflection_phrases: Vec<String>,
+    pub deflection_phrases: Box<[Name]>,
     /// Replies by agent.
-    pub agents: Vec<AgentReplies>,
+    pub agents: Box<[AgentReplies]>,
 }
 
 impl ConversationFacts {
@@ -309,6 +314,22 @@ pub struct FactsBuilder<'o> {
     brands: BrandIndex,
     pub evidence: Evidence,
     examples_per_phrase: Vec<usize>,
+    names: Names,
+}
+
+/// Interns [`Name`]s.
+#[derive(Debug, Default)]
+pub struct Names(HashSet<Name>);
+
+impl Names {
+    pub fn get(&mut self, s: &str) -> Name {
+        if let Some(n) = self.0.get(s) {
+            return n.clone();
+        }
+        let n: Name = Arc::from(s);
+        self.0.insert(n.clone());
+        n
+    }
 }
 
 impl<'o> FactsBuilder<'o> {
@@ -318,6 +339,7 @@ impl<'o> FactsBuilder<'o> {
             brands,
             evidence: Evidence::default(),
             examples_per_phrase: vec![0; opts.phrases.len()],
+            names: Names::default(),
         }
     }
 
@@ -341,7 +363,7 @@ impl<'o> FactsBuilder<'o> {
         let first = &messages.first()?.message;
         let last = &messages.last()?.message;
         let opts = self.opts;
-        let channel = first.channel.clone();
+        let channel = self.names.get(&first.channel);
         let channel_kind = ChannelKind::of(&channel);
 
         let first_inbound = messages
@@ -360,23 +382,22 @@ impl<'o> FactsBuilder<'o> {
         let brand = messages
             .iter()
             .find(|m| m.message.direction == Direction::Outbound)
-            .map(|m| m.message.brand.clone().unwrap_or(m.message.author.clone()))
-            .or_else(|| messages.iter().find_map(|m| m.message.brand.clone()))
+            .map(|m| m.message.brand.as_deref().unwrap_or(&m.message.author))
+            .or_else(|| messages.iter().find_map(|m| m.message.brand.as_deref()))
             .or_else(|| {
-                first_inbound
-                    .and_then(|i| self.brands.first_mentioned(&messages[i].message.text))
-                    .map(str::to_owned)
+                first_inbound.and_then(|i| self.brands.first_mentioned(&messages[i].message.text))
             })
-            .unwrap_or_else(|| "unknown".to_owned());
+            .unwrap_or("unknown");
+        let brand = self.names.get(brand);
 
         let mut f = ConversationFacts {
-            conversation: conversation.to_owned(),
+            conversation: conversation.into(),
             channel,
             channel_kind,
             brand,
-            team: String::new(),
-            topics: Vec::new(),
-            customer,
+            team: self.names.get(""),
+            topics: Box::default(),
+            customer: customer.into_boxed_str(),
             customer_started: first.direction == Direction::Inbound,
             started_at: first.created_at,
             last_message_at: last.created_at,
@@ -387,7 +408,7 @@ impl<'o> FactsBuilder<'o> {
             replies: 0,
             first_response_s: None,
             first_response_business_s: None,
-            next_response_s: Vec::new(),
+            next_response_s: Box::default(),
             unanswered_turns: 0,
             resolved_at: None,
             resolution_s: None,
@@ -403,16 +424,19 @@ impl<'o> FactsBuilder<'o> {
             churn_at: None,
             churn_followed_up: None,
             insults_received: 0,
-            deflection_phrases: Vec::new(),
-            agents: Vec::new(),
+            deflection_phrases: Box::default(),
+            agents: Box::default(),
         };
 
         let mut days: BTreeSet<NaiveDate> = BTreeSet::new();
-        let mut topics: Vec<String> = Vec::new();
+        let mut topics: Vec<Name> = Vec::new();
         let mut waiting_since: Option<Timestamp> = None;
         let mut last_inbound_sentiment: Option<SentimentLabel> = None;
         let mut labelled_team: Option<String> = None;
         let mut seen_after = false;
+        let mut next_response: Vec<i64> = Vec::new();
+        let mut phrases: Vec<Name> = Vec::new();
+        let mut agents: Vec<AgentReplies> = Vec::new();
         let mut churn_texts: Vec<(Timestamp, String)> = Vec::new();
 
         for a in messages.iter() {
@@ -441,8 +465,8 @@ impl<'o> FactsBuilder<'o> {
                         f.sentiment_after = sentiment;
                     }
                     for t in message_topics(a) {
-                        if !topics.contains(&t) {
-                            topics.push(t);
+                        if !topics.iter().any(|x| **x == *t) {
+                            topics.push(self.names.get(&t));
                         }
                     }
                     if is_churn(a, opts.thresholds.churn) {
@@ -466,14 +490,15 @@ impl<'o> FactsBuilder<'o> {
                         continue;
                     };
                     f.replies += 1;
-                    let agent = agent_of(m);
+                    let agent = self.names.get(&agent_of(m));
                     let entry = opts.staff.lookup(&agent, &m.author);
                     let team = m
                         .labels
                         .get("team")
-                        .cloned()
-                        .or(entry.map(|e| e.team.clone()))
-                        .unwrap_or_else(|| "unknown".to_owned());
+                        .map(String::as_str)
+                        .or(entry.map(|e| e.team.as_str()))
+                        .unwrap_or("unknown");
+                    let team = self.names.get(team);
                     let role = m
                         .labels
                         .get("role")
@@ -483,25 +508,25 @@ impl<'o> FactsBuilder<'o> {
                     let found = opts.phrases.find(&m.text);
                     for &i in &found {
                         let phrase = &opts.phrases.phrases()[i].text;
-                        f.deflection_phrases.push(phrase.clone());
+                        phrases.push(self.names.get(phrase));
                         if self.examples_per_phrase[i] < opts.examples_per_phrase {
                             self.examples_per_phrase[i] += 1;
                             self.evidence.deflections.push(DeflectionExample {
                                 phrase: phrase.clone(),
                                 conversation: conversation.to_owned(),
-                                agent: agent.clone(),
-                                team: team.clone(),
+                                agent: agent.to_string(),
+                                team: team.to_string(),
                                 at: m.created_at,
                                 text: m.text.clone(),
                             });
                         }
                     }
-                    match f.agents.iter_mut().find(|x| x.agent == agent) {
+                    match agents.iter_mut().find(|x| x.agent == agent) {
                         Some(x) => {
                             x.replies += 1;
                             x.deflected += u32::from(!found.is_empty());
                         }
-                        None => f.agents.push(AgentReplies {
+                        None => agents.push(AgentReplies {
                             agent: agent.clone(),
                             team: team.clone(),
                             role,
@@ -518,7 +543,7 @@ impl<'o> FactsBuilder<'o> {
                         f.team = team;
                         f.sentiment_before = last_inbound_sentiment;
                     } else if let Some(w) = waiting_since {
-                        f.next_response_s.push((m.created_at - w).num_seconds());
+                        next_response.push((m.created_at - w).num_seconds());
                     }
                     waiting_since = None;
                     if f.churn_followed_up == Some(false) {
@@ -531,7 +556,9 @@ impl<'o> FactsBuilder<'o> {
             f.unanswered_turns = 1;
         }
         if f.team.is_empty() {
-            f.team = labelled_team.unwrap_or_else(|| "unassigned".to_owned());
+            f.team = self
+                .names
+                .get(labelled_team.as_deref().unwrap_or("unassigned"));
         }
         if f.sentiment_before.is_none() {
             f.sentiment_after = None;
@@ -544,7 +571,10 @@ impl<'o> FactsBuilder<'o> {
             f.resolution_business_s = Some(opts.hours.seconds_between(first_in, last.created_at));
         }
         f.active_days = days.len() as u32;
-        f.topics = topics;
+        f.topics = topics.into();
+        f.next_response_s = next_response.into();
+        f.deflection_phrases = phrases.into();
+        f.agents = agents.into();
 
         for (at, text) in churn_texts {
             if self.evidence.churn.len() >= opts.max_churn_examples {
@@ -555,9 +585,9 @@ impl<'o> FactsBuilder<'o> {
                     m.message.direction == Direction::Outbound && m.message.created_at >= at
                 });
             self.evidence.churn.push(ChurnExample {
-                customer: f.customer.clone(),
-                conversation: f.conversation.clone(),
-                brand: f.brand.clone(),
+                customer: f.customer.to_string(),
+                conversation: f.conversation.to_string(),
+                brand: f.brand.to_string(),
                 at,
                 followed_up,
                 text,
@@ -807,16 +837,19 @@ mod tests {
         let opts = FactsOptions::default();
         let mut b = FactsBuilder::new(&opts, BrandIndex::default());
         let f = b.conversation("twitter:1", &mut msgs).unwrap();
-        assert_eq!(f.brand, "Acme");
-        assert_eq!(f.customer, "twitter:c1");
+        assert_eq!(&*f.brand, "Acme");
+        assert_eq!(&*f.customer, "twitter:c1");
         assert!(f.is_customer_conversation());
         assert_eq!(f.first_response_s, Some(300));
-        assert_eq!(f.next_response_s, vec![3600]);
+        assert_eq!(&*f.next_response_s, &[3600]);
         assert_eq!(f.unanswered_turns, 0);
         assert_eq!(f.replies, 2);
         assert_eq!(f.resolution_s, Some(5400));
         assert_eq!(f.first_responder.as_deref(), Some("Acme^JK"));
-        assert_eq!(f.deflection_phrases, vec!["unfortunately we are unable"]);
+        assert_eq!(
+            &*f.deflection_phrases,
+            &[Name::from("unfortunately we are unable")]
+        );
         assert_eq!(f.deflected_replies(), 1);
         assert_eq!(f.agents.len(), 2);
         assert_eq!(b.evidence.deflections.len(), 1);
@@ -839,9 +872,9 @@ mod tests {
             "@someone (@acmehelp): hello? me@AcmeHelp",
         )];
         let f = b.conversation("twitter:9", &mut msgs).unwrap();
-        assert_eq!(f.brand, "AcmeHelp");
+        assert_eq!(&*f.brand, "AcmeHelp");
         assert!(!f.responded());
         assert_eq!(f.resolution_s, None);
-        assert_eq!(f.team, "unassigned");
+        assert_eq!(&*f.team, "unassigned");
     }
 }

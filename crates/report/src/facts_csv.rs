@@ -7,17 +7,17 @@ use std::io::{Read, Write};
 use model::SentimentLabel;
 use serde::{Deserialize, Serialize};
 
-use crate::facts::{AgentReplies, ChannelKind, ConversationFacts};
+use crate::facts::{AgentReplies, ChannelKind, ConversationFacts, Name, Names};
 use crate::{ReportError, Timestamp};
 
 /// One CSV row; the column names are the field names.
 #[derive(Debug, Serialize, Deserialize)]
 struct Row {
     conversation: String,
-    channel: String,
+    channel: Name,
     channel_kind: ChannelKind,
-    brand: String,
-    team: String,
+    brand: Name,
+    team: Name,
     topics: String,
     customer: String,
     customer_started: bool,
@@ -25,7 +25,7 @@ struct Row {
     last_message_at: Timestamp,
     first_inbound_at: Option<Timestamp>,
     first_response_at: Option<Timestamp>,
-    first_responder: Option<String>,
+    first_responder: Option<Name>,
     inbound_messages: u32,
     replies: u32,
     first_response_s: Option<i64>,
@@ -98,13 +98,13 @@ pub fn write<W: Write>(facts: &[ConversationFacts], out: W) -> Result<(), Report
     let mut w = csv::Writer::from_writer(out);
     for f in facts {
         let row = Row {
-            conversation: f.conversation.clone(),
+            conversation: f.conversation.to_string(),
             channel: f.channel.clone(),
             channel_kind: f.channel_kind,
             brand: f.brand.clone(),
             team: f.team.clone(),
             topics: json(&f.topics),
-            customer: f.customer.clone(),
+            customer: f.customer.to_string(),
             customer_started: f.customer_started,
             started_at: f.started_at,
             last_message_at: f.last_message_at,
@@ -155,6 +155,7 @@ pub fn write<W: Write>(facts: &[ConversationFacts], out: W) -> Result<(), Report
 pub fn read<R: Read>(input: R, origin: &str) -> Result<Vec<ConversationFacts>, ReportError> {
     let mut r = csv::Reader::from_reader(input);
     let mut out = Vec::new();
+    let mut names = Names::default();
     for (i, row) in r.deserialize::<Row>().enumerate() {
         let line = i as u64 + 2;
         let err = |message: String| ReportError::FactsCsv {
@@ -163,28 +164,38 @@ pub fn read<R: Read>(input: R, origin: &str) -> Result<Vec<ConversationFacts>, R
             message,
         };
         let row = row.map_err(|e| err(e.to_string()))?;
-        let list = |field: &str, s: &str| -> Result<Vec<String>, ReportError> {
-            serde_json::from_str(s).map_err(|e| err(format!("field {field}: {e}")))
+        let mut list = |field: &str, s: &str| -> Result<Vec<Name>, ReportError> {
+            let v: Vec<String> =
+                serde_json::from_str(s).map_err(|e| err(format!("field {field}: {e}")))?;
+            Ok(v.iter().map(|x| names.get(x)).collect())
         };
+        let topics = list("topics", &row.topics)?;
+        let deflection_phrases = list("deflection_phrases", &row.deflection_phrases)?;
+        let mut agents = serde_json::from_str::<Vec<AgentReplies>>(&row.agents)
+            .map_err(|e| err(format!("field agents: {e}")))?;
+        for a in &mut agents {
+            a.agent = names.get(&a.agent);
+            a.team = names.get(&a.team);
+        }
         out.push(ConversationFacts {
-            topics: list("topics", &row.topics)?,
-            next_response_s: serde_json::from_str(&row.next_response_s)
-                .map_err(|e| err(format!("field next_response_s: {e}")))?,
-            deflection_phrases: list("deflection_phrases", &row.deflection_phrases)?,
-            agents: serde_json::from_str::<Vec<AgentReplies>>(&row.agents)
-                .map_err(|e| err(format!("field agents: {e}")))?,
-            conversation: row.conversation,
-            channel: row.channel,
+            topics: topics.into(),
+            next_response_s: serde_json::from_str::<Vec<i64>>(&row.next_response_s)
+                .map_err(|e| err(format!("field next_response_s: {e}")))?
+                .into(),
+            deflection_phrases: deflection_phrases.into(),
+            agents: agents.into(),
+            conversation: row.conversation.into(),
+            channel: names.get(&row.channel),
             channel_kind: row.channel_kind,
-            brand: row.brand,
-            team: row.team,
-            customer: row.customer,
+            brand: names.get(&row.brand),
+            team: names.get(&row.team),
+            customer: row.customer.into(),
             customer_started: row.customer_started,
             started_at: row.started_at,
             last_message_at: row.last_message_at,
             first_inbound_at: row.first_inbound_at,
             first_response_at: row.first_response_at,
-            first_responder: row.first_responder,
+            first_responder: row.first_responder.map(|n| names.get(&n)),
             inbound_messages: row.inbound_messages,
             replies: row.replies,
             first_response_s: row.first_response_s,

@@ -4,11 +4,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use model::SentimentLabel;
 use serde::{Deserialize, Serialize};
 
-use crate::facts::{ChurnExample, ConversationFacts, DeflectionExample, Evidence, FactsOptions};
+use crate::facts::{
+    ChurnExample, ConversationFacts, DeflectionExample, Evidence, FactsOptions, Name,
+};
 use crate::staff::Role;
 use crate::summary::{Summary, ratio, round6};
 use crate::{METHOD_ID, METHOD_VERSION, ReportError};
@@ -49,19 +51,23 @@ impl GroupBy {
         }
     }
 
-    /// The keys of one conversation (topic: one per topic, "none" without).
-    fn keys(self, f: &ConversationFacts) -> Vec<String> {
+    /// The keys of one conversation (topic: one per topic, "none" without; agent: the first
+    /// responder, "unanswered" without).
+    fn keys(self, f: &ConversationFacts) -> &[Name] {
         match self {
-            GroupBy::Brand => vec![f.brand.clone()],
-            GroupBy::Channel => vec![f.channel.clone()],
-            GroupBy::Team => vec![f.team.clone()],
-            GroupBy::Agent => vec![
-                f.first_responder
-                    .clone()
-                    .unwrap_or_else(|| "unanswered".into()),
-            ],
-            GroupBy::Topic if f.topics.is_empty() => vec!["none".into()],
-            GroupBy::Topic => f.topics.clone(),
+            GroupBy::Brand => std::slice::from_ref(&f.brand),
+            GroupBy::Channel => std::slice::from_ref(&f.channel),
+            GroupBy::Team => std::slice::from_ref(&f.team),
+            GroupBy::Agent => f.first_responder.as_slice(),
+            GroupBy::Topic => &f.topics,
+        }
+    }
+
+    /// The group of conversations without a key.
+    fn missing_key(self) -> &'static str {
+        match self {
+            GroupBy::Agent => "unanswered",
+            _ => "none",
         }
     }
 }
@@ -90,13 +96,24 @@ impl Period {
 
     /// Label of the period containing `d`: the day, the Monday of the ISO week, or `YYYY-MM`.
     pub fn label(self, d: NaiveDate) -> String {
+        self.label_of(self.key(d))
+    }
+
+    /// A sortable number for the period containing `d` (cheap; labels are made once per row).
+    pub fn key(self, d: NaiveDate) -> i32 {
         match self {
-            Period::Day => d.format("%Y-%m-%d").to_string(),
-            Period::Week => {
-                let monday = d - Duration::days(d.weekday().num_days_from_monday() as i64);
-                monday.format("%Y-%m-%d").to_string()
-            }
-            Period::Month => d.format("%Y-%m").to_string(),
+            Period::Day => d.num_days_from_ce(),
+            Period::Week => d.num_days_from_ce() - d.weekday().num_days_from_monday() as i32,
+            Period::Month => d.year() * 12 + d.month0() as i32,
+        }
+    }
+
+    fn label_of(self, key: i32) -> String {
+        match self {
+            Period::Day | Period::Week => NaiveDate::from_num_days_from_ce_opt(key)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            Period::Month => format!("{:04}-{:02}", key.div_euclid(12), key.rem_euclid(12) + 1),
         }
     }
 
@@ -460,9 +477,13 @@ pub fn compute(
     };
 
     let overall = group("overall", &in_range, period);
-    let mut keyed: BTreeMap<String, Vec<&ConversationFacts>> = BTreeMap::new();
+    let mut keyed: HashMap<&str, Vec<&ConversationFacts>> = HashMap::new();
     for f in &in_range {
-        for k in opts.by.keys(f) {
+        let keys = opts.by.keys(f);
+        if keys.is_empty() {
+            keyed.entry(opts.by.missing_key()).or_default().push(f);
+        }
+        for k in keys {
             keyed.entry(k).or_default().push(f);
         }
     }
@@ -545,9 +566,9 @@ pub fn group(key: &str, facts: &[&ConversationFacts], period: Period) -> Group {
         g.insulted_conversations += u64::from(f.insults_received > 0);
         if f.churn_messages > 0 {
             g.churn_messages += u64::from(f.churn_messages);
-            churn_customers.insert(&f.customer);
+            churn_customers.insert(&*f.customer);
             if f.churn_followed_up == Some(true) {
-                churn_followed.insert(&f.customer);
+                churn_followed.insert(&*f.customer);
             }
         }
         if let Some(s) = f.survey_score {
@@ -645,10 +666,10 @@ fn rank(s: SentimentLabel) -> i8 {
 }
 
 fn periods(facts: &[&ConversationFacts], period: Period) -> Vec<PeriodRow> {
-    let mut rows: BTreeMap<String, (PeriodRow, Vec<f64>)> = BTreeMap::new();
+    let mut rows: BTreeMap<i32, (PeriodRow, Vec<f64>)> = BTreeMap::new();
     for f in facts {
-        let label = period.label(f.anchor().date_naive());
-        let (row, frt) = rows.entry(label).or_default();
+        let key = period.key(f.anchor().date_naive());
+        let (row, frt) = rows.entry(key).or_default();
         if f.channel_kind.is_external() {
             row.external_mentions += u64::from(f.inbound_messages);
             continue;
@@ -668,8 +689,8 @@ fn periods(facts: &[&ConversationFacts], period: Period) -> Vec<PeriodRow> {
         }
     }
     rows.into_iter()
-        .map(|(label, (mut row, mut frt))| {
-            row.period = label;
+        .map(|(key, (mut row, mut frt))| {
+            row.period = period.label_of(key);
             row.share_negative = ratio(row.negative_messages, row.messages_with_sentiment);
             row.response_rate = ratio(row.responded_conversations, row.inbound_conversations);
             row.first_response_median_s = Summary::of(&mut frt).median;
@@ -685,8 +706,8 @@ fn agents(facts: &[&ConversationFacts]) -> Vec<AgentRow> {
             let (row, _) = rows.entry(&a.agent).or_insert_with(|| {
                 (
                     AgentRow {
-                        agent: a.agent.clone(),
-                        team: a.team.clone(),
+                        agent: a.agent.to_string(),
+                        team: a.team.to_string(),
                         role: a.role.as_str().into(),
                         ..AgentRow::default()
                     },
@@ -698,7 +719,7 @@ fn agents(facts: &[&ConversationFacts]) -> Vec<AgentRow> {
             row.deflected_replies += u64::from(a.deflected);
         }
         if let (Some(agent), Some(s)) = (&f.first_responder, f.first_response_s)
-            && let Some((row, frt)) = rows.get_mut(agent.as_str())
+            && let Some((row, frt)) = rows.get_mut(&**agent)
         {
             row.first_responses += 1;
             row.insults_received += u64::from(f.insults_received);
@@ -726,7 +747,7 @@ fn teams(facts: &[&ConversationFacts]) -> Vec<TeamRow> {
     for f in facts.iter().filter(|f| f.is_customer_conversation()) {
         for a in &f.agents {
             let row = rows.entry(&a.team).or_insert_with(|| TeamRow {
-                team: a.team.clone(),
+                team: a.team.to_string(),
                 ..TeamRow::default()
             });
             row.replies += u64::from(a.replies);
@@ -734,7 +755,7 @@ fn teams(facts: &[&ConversationFacts]) -> Vec<TeamRow> {
         }
         if f.insults_received > 0 {
             let row = rows.entry(&f.team).or_insert_with(|| TeamRow {
-                team: f.team.clone(),
+                team: f.team.to_string(),
                 ..TeamRow::default()
             });
             row.insults_received += u64::from(f.insults_received);
@@ -852,10 +873,10 @@ fn lost_customers(
         messages += u64::from(f.churn_messages);
         let at = f.churn_at.map(|t| t.to_rfc3339()).unwrap_or_default();
         let row = by_customer
-            .entry(&f.customer)
+            .entry(&*f.customer)
             .or_insert_with(|| LostCustomer {
-                customer: f.customer.clone(),
-                brand: f.brand.clone(),
+                customer: f.customer.to_string(),
+                brand: f.brand.to_string(),
                 ..LostCustomer::default()
             });
         row.conversations += 1;
@@ -864,7 +885,7 @@ fn lost_customers(
             row.last_churn_at = at;
         }
         if f.churn_followed_up != Some(true) {
-            open.insert(&f.customer);
+            open.insert(&*f.customer);
         }
     }
     let customers = by_customer.len() as u64;
@@ -886,7 +907,10 @@ fn lost_customers(
             .then_with(|| a.customer.cmp(&b.customer))
     });
     list.truncate(opts.max_lost_customers);
-    let ids: HashSet<&str> = facts.iter().map(|f| f.conversation.as_str()).collect();
+    let in_range = |at: &crate::Timestamp| {
+        let d = at.date_naive();
+        opts.from.is_none_or(|from| d >= from) && opts.to.is_none_or(|to| d <= to)
+    };
     LostCustomers {
         churn_messages: messages,
         customers,
@@ -896,7 +920,7 @@ fn lost_customers(
         examples: evidence
             .churn
             .iter()
-            .filter(|e| ids.contains(e.conversation.as_str()))
+            .filter(|e| in_range(&e.at))
             .cloned()
             .collect(),
     }

@@ -18,7 +18,7 @@ pub struct ReportConversation {
 }
 
 impl Store {
-    /// Streams every conversation with its messages (ordered by time) to `sink`. Returns the
+    /// Streams every conversation with its messages (in no particular order) to `sink`. Returns the
     /// number of messages read. The raw source record is not read (the report never needs it).
     pub fn for_each_report_conversation(
         &self,
@@ -31,7 +31,7 @@ impl Store {
              FROM messages m
              JOIN conversations c ON c.id = m.conversation_id
              LEFT JOIN analyses a ON a.message_id = m.id
-             ORDER BY m.conversation_id, m.created_at, m.id",
+             ORDER BY m.conversation_id",
         )?;
         let mut rows = stmt.query([])?;
         let mut current: Option<(i64, ReportConversation)> = None;
@@ -120,6 +120,14 @@ impl Store {
         Ok(n)
     }
 
+    /// Number of conversations (to size the report's fact table once).
+    pub fn report_conversation_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM conversations", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     /// Every brand handle the store knows: authors of outbound messages and `brand` values.
     pub fn report_brands(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn().prepare(
@@ -171,11 +179,12 @@ mod tests {
         let mut seen = Vec::new();
         let n = store
             .for_each_report_conversation(|c| {
-                let ids: Vec<String> = c
+                let mut ids: Vec<String> = c
                     .messages
                     .iter()
                     .map(|(m, _)| m.external_id.clone())
                     .collect();
+                ids.sort();
                 seen.push((c.key.clone(), ids));
             })
             .unwrap();

@@ -144,7 +144,8 @@ fn facts_from_store(
         brands.insert(&b);
     }
     let mut builder = FactsBuilder::new(facts_opts, brands);
-    let mut facts = Vec::new();
+    // Sized once: growing a vector of millions of facts by doubling would briefly hold two.
+    let mut facts = Vec::with_capacity(store.report_conversation_count()? as usize);
     let mut buf: Vec<Annotated> = Vec::new();
     store.for_each_report_conversation(|conv| {
         buf.clear();
