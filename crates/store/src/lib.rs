@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub mod accounts;
+pub mod server;
 mod contacts;
 mod conversations;
 mod messages;

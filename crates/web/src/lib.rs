@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod server;
 pub mod state;
 pub mod telemetry;
 
@@ -31,7 +32,7 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(api::router(&state))
-        // The UI merges its pages here: .merge(ui::router())
+        // The UI merges its pages here: .merge(ui::router(&state))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes))

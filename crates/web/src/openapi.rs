@@ -137,6 +137,11 @@ fn schemas() -> Value {
                 "raw": {"type": "string"}
             }
         },
+        "Text": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+        "Assign": {"type": "object", "required": ["assignee"], "properties": {"assignee": {"type": ["string", "null"]}}},
+        "State": {"type": "object", "required": ["state"], "properties": {"state": {"type": "string", "enum": ["open", "pending", "resolved"]}}},
+        "Label": {"type": "object", "required": ["task", "label"], "properties": {"task": {"type": "string"}, "label": {"type": "string"}}},
+        "Merge": {"type": "object", "required": ["into"], "properties": {"into": {"type": "integer"}}},
         "MessageBatch": {"oneOf": [
             {"$ref": "#/components/schemas/Message"},
             {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},

@@ -46,6 +46,7 @@ pub struct AppState {
 
 struct Inner {
     db: Arc<Db>,
+    engine: engine::Engine,
     config: ServerConfig,
     metrics: PrometheusHandle,
     started: Instant,
@@ -60,10 +61,11 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(db: Arc<Db>, config: ServerConfig, metrics: PrometheusHandle) -> Self {
+    pub fn new(engine: engine::Engine, config: ServerConfig, metrics: PrometheusHandle) -> Self {
         AppState {
             inner: Arc::new(Inner {
-                db,
+                db: engine.db().clone(),
+                engine,
                 config,
                 metrics,
                 started: Instant::now(),
@@ -79,6 +81,11 @@ impl AppState {
     /// [`AppState::read`] / [`AppState::write`], which run on the blocking pool.
     pub fn database(&self) -> &Arc<Db> {
         &self.inner.db
+    }
+
+    /// The live pipeline: ingest, search, alerts.
+    pub fn engine(&self) -> &engine::Engine {
+        &self.inner.engine
     }
 
     pub fn metrics(&self) -> &PrometheusHandle {

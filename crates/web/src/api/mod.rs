@@ -10,12 +10,52 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post};
 
+/// Query parameters of the conversation list (also used by search).
+const LIST_QUERY: &[(&str, &str)] = &[
+    ("state", "open, pending or resolved"),
+    ("channel", "channel name"),
+    ("language", "de, en or other"),
+    ("sentiment", "negative, neutral or positive"),
+    ("topic", "topic label"),
+    ("case", "case id"),
+    ("assignee", "user name; `none` for unassigned"),
+    ("from", "last activity at or after (RFC 3339)"),
+    ("to", "last activity before (RFC 3339)"),
+    ("sort", "priority (default), age or recent"),
+    ("cursor", "`next` of the previous page"),
+    ("limit", "page size, 1-500 (default 50)"),
+];
+
+const SEARCH_QUERY: &[(&str, &str)] = &[
+    (
+        "q",
+        "words (German and English stemming); tantivy syntax: \"exact phrase\", -not, a OR b",
+    ),
+    ("state", "open, pending or resolved"),
+    ("channel", "channel name"),
+    ("language", "de, en or other"),
+    ("sentiment", "negative, neutral or positive"),
+    ("topic", "topic label"),
+    ("direction", "inbound or outbound"),
+    ("case", "case id"),
+    ("assignee", "user name"),
+    ("from", "created at or after (RFC 3339)"),
+    ("to", "created before (RFC 3339)"),
+    ("limit", "1-200 (default 20)"),
+    ("offset", "skip this many hits"),
+];
+
 use crate::auth::{CSRF_HEADER, CurrentUser, Permission, authenticate, is_unsafe};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 pub mod accounts;
+pub mod contacts;
+pub mod conversations;
+pub mod insight;
+pub mod messages;
 pub mod ops;
+pub mod search;
 
 /// One row of the endpoint table.
 #[derive(Clone)]
@@ -196,6 +236,65 @@ pub fn endpoints() -> Vec<Endpoint> {
             "Revoke an API token",
         )
         .handler(|| delete(accounts::revoke_token)),
+        // intake
+        row(Method::POST, "/api/v1/messages", Ingest, "intake", "Ingest one message or a batch (idempotent by channel + external_id); answers after commit")
+            .handler(|| post(messages::ingest))
+            .body("MessageBatch"),
+        row(Method::POST, "/api/v1/webhooks/{source}", Signed, "intake", "Signed webhook intake: same body as /api/v1/messages, HMAC-SHA256 signature and timestamp headers")
+            .handler(|| post(messages::webhook))
+            .body("MessageBatch"),
+        // conversations
+        row(Method::GET, "/api/v1/conversations", Read, "conversations", "List conversations with filters, sorted by priority or age, cursor-paginated")
+            .handler(|| get(conversations::list))
+            .query(LIST_QUERY),
+        row(Method::GET, "/api/v1/conversations/{id}", Read, "conversations", "One conversation with its messages, analyses, corrections and notes")
+            .handler(|| get(conversations::detail)),
+        row(Method::POST, "/api/v1/conversations/{id}/reply", Act, "conversations", "Reply: stored as an outbound message answering the latest customer message")
+            .handler(|| post(conversations::reply))
+            .body("Text"),
+        row(Method::POST, "/api/v1/conversations/{id}/notes", Act, "conversations", "Add an internal note")
+            .handler(|| post(conversations::add_note))
+            .body("Text"),
+        row(Method::POST, "/api/v1/conversations/{id}/assign", Act, "conversations", "Assign to a user (null unassigns)")
+            .handler(|| post(conversations::assign))
+            .body("Assign"),
+        row(Method::POST, "/api/v1/conversations/{id}/state", Act, "conversations", "Change the state: open, pending, resolved")
+            .handler(|| post(conversations::change_state))
+            .body("State"),
+        row(Method::POST, "/api/v1/messages/{id}/labels", Act, "conversations", "Correct an analysis label; kept as training data")
+            .handler(|| post(conversations::correct_label))
+            .body("Label"),
+        row(Method::GET, "/api/v1/training-data", Manage, "conversations", "Corrected messages as JSONL for `kundenversteher train`")
+            .handler(|| get(conversations::training_data)),
+        // search
+        row(Method::GET, "/api/v1/search", Read, "search", "Full-text search over all messages with filters and highlighted snippets")
+            .handler(|| get(search::search))
+            .query(SEARCH_QUERY),
+        // contacts and data rights
+        row(Method::GET, "/api/v1/contacts", Read, "contacts", "Find the contact behind a handle")
+            .handler(|| get(contacts::lookup))
+            .query(&[("channel", "channel name"), ("handle", "the author's handle on that channel")]),
+        row(Method::GET, "/api/v1/contacts/{id}", Read, "contacts", "A contact with its identities")
+            .handler(|| get(contacts::get)),
+        row(Method::POST, "/api/v1/contacts/{id}/merge", Manage, "contacts", "Merge this contact into another (undoable)")
+            .handler(|| post(contacts::merge))
+            .body("Merge"),
+        row(Method::POST, "/api/v1/contacts/{id}/unmerge", Manage, "contacts", "Undo the latest merge of this contact")
+            .handler(|| post(contacts::unmerge)),
+        row(Method::GET, "/api/v1/contacts/{id}/export", DataRights, "contacts", "Export everything about a contact as JSON (audited)")
+            .handler(|| get(contacts::export)),
+        row(Method::DELETE, "/api/v1/contacts/{id}", DataRights, "contacts", "Erase a contact everywhere: store and search index (audited)")
+            .handler(|| delete(contacts::erase)),
+        // insight
+        row(Method::GET, "/api/v1/cases", Read, "insight", "Cases with their conversation counts")
+            .handler(|| get(insight::cases)),
+        row(Method::GET, "/api/v1/alerts", Read, "insight", "Early-warning alerts (bursts), newest first")
+            .handler(|| get(insight::alerts)),
+        row(Method::GET, "/api/v1/kb", Public, "kb", "Public knowledge base: search articles")
+            .handler(|| get(insight::kb_search))
+            .query(&[("q", "words")]),
+        row(Method::GET, "/api/v1/kb/{slug}", Public, "kb", "Public knowledge base: one article")
+            .handler(|| get(insight::kb_article)),
         row(
             Method::GET,
             "/api/v1/audit",

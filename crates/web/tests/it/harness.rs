@@ -1,8 +1,6 @@
 //! Starts the real server in-process on port 0 with a fresh data dir, and offers clients
 //! logged in as a given role or holding a token with given scopes.
 
-use std::sync::Arc;
-
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 use web::{AppState, ServerConfig};
@@ -22,8 +20,7 @@ impl TestServer {
 
     pub async fn start_with(config: ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let db = Arc::new(engine::Db::open(dir.path(), 2).unwrap());
-        let state = AppState::new(db, config, web::telemetry::metrics_handle());
+        let state = web::server::start(dir.path(), config).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -47,6 +44,17 @@ impl TestServer {
             shutdown: Some(tx),
             task: Some(task),
         }
+    }
+
+    /// Waits until the pipeline analysed and indexed everything ingested so far.
+    pub async fn settle(&self) {
+        assert!(
+            self.state
+                .engine()
+                .settle(std::time::Duration::from_secs(30))
+                .await,
+            "pipeline did not catch up"
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -133,6 +141,10 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             task.await.unwrap();
         }
+        let engine = self.state.engine().clone();
+        tokio::task::spawn_blocking(move || engine.shutdown())
+            .await
+            .unwrap();
     }
 }
 

@@ -4,4 +4,7 @@
 #![allow(dead_code)] // the harness offers more than each module uses
 
 mod accounts;
+mod api;
 mod harness;
+mod routes;
+mod xss;

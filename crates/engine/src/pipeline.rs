@@ -1,0 +1,498 @@
+//! The live pipeline. Ingest commits messages to SQLite (that is the acknowledgement) and
+//! wakes the pipeline; the table of messages without an analysis *is* the durable queue, so
+//! nothing acknowledged is lost on a crash and derived work is redone at start-up.
+//!
+//! ```text
+//! ingest --commit--> messages table --(analyse thread: batches in id order)--> analyses
+//!        --bounded channel--> index thread (tantivy, commit each second)
+//!        --bounded channel--> react thread: the stage list (bursts, cases, routing, ...)
+//! ```
+//! Back-pressure: the channels between threads are bounded (`sync_channel`), and ingest
+//! waits while the backlog of unanalysed messages exceeds `max_backlog`.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use model::{Analysis, Message};
+use store::{InsertCounts, StoredMessage};
+
+use crate::Db;
+use crate::search::SearchIndex;
+
+/// Analyses one message. The classifiers crate provides the real one; see
+/// [`crate::analyzer`] for what is wired.
+pub trait Analyze: Send + Sync {
+    fn analyze(&self, message: &Message) -> Analysis;
+}
+
+/// One analysed message as it flows through the pipeline.
+#[derive(Debug, Clone)]
+pub struct Analysed {
+    pub stored: StoredMessage,
+    pub analysis: Analysis,
+}
+
+/// A step after analysis and indexing: case grouping, burst detection, routing, ... Adding
+/// one: a type implementing `Stage` and one line in [`crate::stages::default_stages`].
+pub trait Stage: Send {
+    fn name(&self) -> &'static str;
+    fn process(&mut self, batch: &[Analysed], db: &Db);
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Messages per analysis batch.
+    pub batch: u32,
+    /// Ingest waits while more messages than this wait for analysis.
+    pub max_backlog: i64,
+    /// How long ingest waits for the backlog to shrink before answering "busy".
+    pub backlog_wait: Duration,
+    /// The search index commits at most this often.
+    pub index_commit: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            batch: 1_000,
+            max_backlog: 200_000,
+            backlog_wait: Duration::from_secs(10),
+            index_commit: Duration::from_millis(500),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
+    #[error("the pipeline is {0} messages behind; try again shortly")]
+    Busy(i64),
+    #[error("the engine is shutting down")]
+    ShuttingDown,
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+struct Shared {
+    db: Arc<Db>,
+    search: Arc<SearchIndex>,
+    wake: (Mutex<bool>, Condvar),
+    stop: AtomicBool,
+    /// Highest message id committed by ingest (or found at start).
+    ingested: AtomicI64,
+    /// Highest message id analysed.
+    analysed: AtomicI64,
+    /// Highest message id whose search document is committed.
+    indexed: AtomicI64,
+    alerts: Mutex<Vec<model::Alert>>,
+}
+
+/// The running pipeline. Clone freely; [`Engine::shutdown`] stops it.
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+    threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    config: EngineConfig,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("ingested", &self.shared.ingested.load(Ordering::Relaxed))
+            .field("analysed", &self.shared.analysed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the pipeline stands.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Progress {
+    pub ingested_upto: i64,
+    pub analysed_upto: i64,
+    pub indexed_upto: i64,
+}
+
+impl Engine {
+    /// Starts the threads. Messages stored but not analysed (a crash, an import) are picked
+    /// up first; messages analysed but not in the search index are re-indexed.
+    pub fn start_with_stages(
+        db: Arc<Db>,
+        search: Arc<SearchIndex>,
+        analyzer: Arc<dyn Analyze>,
+        stages: impl FnOnce(AlertSink) -> Vec<Box<dyn Stage>>,
+        config: EngineConfig,
+    ) -> Result<Engine, EngineError> {
+        let max = db.read(|s| s.max_message_id())?;
+        let indexed: i64 = search
+            .committed_payload()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let shared = Arc::new(Shared {
+            db,
+            search,
+            wake: (Mutex::new(false), Condvar::new()),
+            stop: AtomicBool::new(false),
+            ingested: AtomicI64::new(max),
+            analysed: AtomicI64::new(0),
+            indexed: AtomicI64::new(indexed),
+            alerts: Mutex::new(Vec::new()),
+        });
+        reindex_missing(&shared, indexed, config.batch)?;
+        let (to_index, index_rx) = sync_channel::<(Vec<Analysed>, i64)>(4);
+        let (to_react, react_rx) = sync_channel::<Vec<Analysed>>(4);
+        let mut threads = Vec::new();
+        let s = shared.clone();
+        let cfg = config.clone();
+        threads.push(spawn("kv-analyse", move || {
+            analyse_loop(&s, &*analyzer, &cfg, to_index)
+        }));
+        let s = shared.clone();
+        let cfg = config.clone();
+        threads.push(spawn("kv-index", move || {
+            index_loop(&s, &cfg, index_rx, to_react)
+        }));
+        let stages = stages(AlertSink(shared.clone()));
+        let s = shared.clone();
+        threads.push(spawn("kv-react", move || react_loop(&s, stages, react_rx)));
+        Ok(Engine {
+            shared,
+            threads: Arc::new(Mutex::new(threads)),
+            config,
+        })
+    }
+
+    pub fn db(&self) -> &Arc<Db> {
+        &self.shared.db
+    }
+
+    pub fn search(&self) -> &Arc<SearchIndex> {
+        &self.shared.search
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            ingested_upto: self.shared.ingested.load(Ordering::Acquire),
+            analysed_upto: self.shared.analysed.load(Ordering::Acquire),
+            indexed_upto: self.shared.indexed.load(Ordering::Acquire),
+        }
+    }
+
+    /// Alerts the burst stage raised (latest event per alert), newest first.
+    pub fn alerts(&self) -> Vec<model::Alert> {
+        let mut alerts = self
+            .shared
+            .alerts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        alerts.reverse();
+        alerts
+    }
+
+    /// Stores a batch durably (one transaction) and wakes the pipeline. Waits while the
+    /// backlog is above `max_backlog` (back-pressure), answering [`EngineError::Busy`] after
+    /// `backlog_wait`.
+    pub async fn ingest(&self, mut messages: Vec<Message>) -> Result<InsertCounts, EngineError> {
+        if self.shared.stop.load(Ordering::Acquire) {
+            return Err(EngineError::ShuttingDown);
+        }
+        let started = Instant::now();
+        loop {
+            let backlog = self.backlog();
+            if backlog <= self.config.max_backlog {
+                break;
+            }
+            if started.elapsed() > self.config.backlog_wait {
+                return Err(EngineError::Busy(backlog));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for m in &mut messages {
+            m.bound_text();
+        }
+        let db = self.shared.db.clone();
+        let n = messages.len() as u64;
+        let (counts, max) = tokio::task::spawn_blocking(move || {
+            db.write(|s| {
+                let counts = s.insert_messages(&messages)?;
+                let max = s.max_message_id()?;
+                Ok::<_, store::StoreError>((counts, max))
+            })
+        })
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))??;
+        metrics::counter!("ingest_messages_total").increment(n);
+        metrics::counter!("ingest_messages_new_total").increment(counts.inserted);
+        self.shared.ingested.fetch_max(max, Ordering::AcqRel);
+        self.wake();
+        Ok(counts)
+    }
+
+    /// Stores our own messages (replies) and wakes the pipeline; no back-pressure wait.
+    pub fn wake(&self) {
+        let (lock, cv) = &self.shared.wake;
+        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        cv.notify_all();
+    }
+
+    /// Messages stored but not yet analysed.
+    pub fn backlog(&self) -> i64 {
+        let p = self.progress();
+        let b = (p.ingested_upto - p.analysed_upto).max(0);
+        metrics::gauge!("pipeline_backlog_messages").set(b as f64);
+        b
+    }
+
+    /// Removes erased messages from the search index at once.
+    pub fn forget(&self, message_ids: &[i64]) -> Result<(), EngineError> {
+        self.shared.search.delete(message_ids);
+        let indexed = self.shared.indexed.load(Ordering::Acquire);
+        self.shared.search.commit(Some(indexed.to_string()))?;
+        Ok(())
+    }
+
+    /// Waits until everything ingested so far is analysed, indexed and through the stages
+    /// (tests, benchmarks), or `timeout` passes. Returns whether it caught up.
+    pub async fn settle(&self, timeout: Duration) -> bool {
+        let target = self.shared.ingested.load(Ordering::Acquire);
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            let p = self.progress();
+            if p.analysed_upto >= target && p.indexed_upto >= target {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    }
+
+    /// Stops taking work, lets the threads finish what they hold (the index commits), and
+    /// joins them. Unanalysed messages stay in the store for the next start.
+    pub fn shutdown(&self) {
+        self.shared.stop.store(true, Ordering::Release);
+        self.wake();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        for t in threads {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Lets a stage report alerts to the engine (for `/api/v1/alerts`).
+#[derive(Clone)]
+pub struct AlertSink(Arc<Shared>);
+
+impl AlertSink {
+    pub fn push(&self, alert: model::Alert) {
+        metrics::counter!("alerts_total", "event" => format!("{:?}", alert.event).to_lowercase())
+            .increment(1);
+        let mut alerts = self.0.alerts.lock().unwrap_or_else(|p| p.into_inner());
+        alerts.retain(|a| a.alert_id != alert.alert_id);
+        alerts.push(alert);
+        if alerts.len() > 1_000 {
+            alerts.remove(0);
+        }
+    }
+}
+
+impl std::fmt::Debug for AlertSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AlertSink")
+    }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(f)
+        .expect("spawning a pipeline thread")
+}
+
+fn reindex_missing(shared: &Shared, mut after: i64, batch: u32) -> Result<(), EngineError> {
+    let mut n = 0u64;
+    loop {
+        let items = shared.db.read(|s| s.analysed_after(after, batch))?;
+        let Some(last) = items.last().map(|(m, _)| m.id) else {
+            break;
+        };
+        let docs: Vec<_> = items
+            .iter()
+            .map(|(m, a)| (m.id, m.conversation_id, &m.message, Some(a)))
+            .collect();
+        shared.search.add(&docs)?;
+        n += items.len() as u64;
+        after = last;
+    }
+    if n > 0 {
+        shared.search.commit(Some(after.to_string()))?;
+        tracing::info!(
+            message = "re-indexed messages missing from the search index",
+            count = n
+        );
+    }
+    shared.indexed.store(after, Ordering::Release);
+    Ok(())
+}
+
+/// Batches go to the index thread with a watermark: every message id up to it is analysed.
+fn analyse_loop(
+    shared: &Shared,
+    analyzer: &dyn Analyze,
+    cfg: &EngineConfig,
+    out: SyncSender<(Vec<Analysed>, i64)>,
+) {
+    let mut cursor = 0i64;
+    let mut sent_watermark = 0i64;
+    loop {
+        if shared.stop.load(Ordering::Acquire) {
+            break;
+        }
+        let batch = match shared.db.read(|s| s.unanalysed_after(cursor, cfg.batch)) {
+            Ok(b) => b,
+            Err(error) => {
+                tracing::error!(message = "reading the analysis queue", %error);
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
+        if batch.is_empty() {
+            // Everything up to the last id committed before this read is analysed (the
+            // queue is in id order; ids committed later are read next time).
+            let upto = shared.ingested.load(Ordering::Acquire);
+            let empty_again = shared
+                .db
+                .read(|s| s.unanalysed_after(cursor, 1))
+                .map(|b| b.is_empty());
+            if matches!(empty_again, Ok(true)) && upto > sent_watermark {
+                shared.analysed.fetch_max(upto, Ordering::AcqRel);
+                sent_watermark = upto;
+                if out.send((Vec::new(), upto)).is_err() {
+                    break;
+                }
+            }
+            let (lock, cv) = &shared.wake;
+            let mut woken = lock.lock().unwrap_or_else(|p| p.into_inner());
+            if !*woken {
+                woken = cv
+                    .wait_timeout(woken, Duration::from_millis(200))
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+            }
+            *woken = false;
+            continue;
+        }
+        let started = Instant::now();
+        let analysed: Vec<Analysed> = batch
+            .into_iter()
+            .map(|stored| {
+                let analysis = analyzer.analyze(&stored.message);
+                Analysed { stored, analysis }
+            })
+            .collect();
+        let per_message = started.elapsed().as_secs_f64() / analysed.len() as f64;
+        metrics::histogram!("analysis_seconds_per_message").record(per_message);
+        let rows: Vec<(i64, i64, Analysis)> = analysed
+            .iter()
+            .map(|a| (a.stored.id, a.stored.conversation_id, a.analysis.clone()))
+            .collect();
+        let priorities: Vec<(i64, f64)> = analysed
+            .iter()
+            .filter(|a| a.stored.message.direction == model::Direction::Inbound)
+            .map(|a| {
+                (
+                    a.stored.conversation_id,
+                    crate::stages::priority(&a.stored.message, &a.analysis),
+                )
+            })
+            .collect();
+        if let Err(error) = shared.db.write(|s| s.save_analyses(&rows, &priorities)) {
+            tracing::error!(message = "saving analyses", %error);
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        }
+        let last = analysed.last().map(|a| a.stored.id).unwrap_or(cursor);
+        cursor = last;
+        metrics::counter!("analysed_messages_total").increment(analysed.len() as u64);
+        if out.send((analysed, last)).is_err() {
+            break;
+        }
+        shared.analysed.fetch_max(last, Ordering::AcqRel);
+    }
+}
+
+fn index_loop(
+    shared: &Shared,
+    cfg: &EngineConfig,
+    rx: Receiver<(Vec<Analysed>, i64)>,
+    out: SyncSender<Vec<Analysed>>,
+) {
+    let mut pending: i64 = 0;
+    let mut last_commit = Instant::now();
+    let commit = |upto: i64| {
+        let started = Instant::now();
+        match shared.search.commit(Some(upto.to_string())) {
+            Ok(()) => {
+                shared.indexed.fetch_max(upto, Ordering::AcqRel);
+                metrics::histogram!("search_commit_seconds")
+                    .record(started.elapsed().as_secs_f64());
+            }
+            Err(error) => tracing::error!(message = "committing the search index", %error),
+        }
+    };
+    loop {
+        match rx.recv_timeout(cfg.index_commit) {
+            Ok((batch, watermark)) => {
+                let docs: Vec<_> = batch
+                    .iter()
+                    .map(|a| {
+                        (
+                            a.stored.id,
+                            a.stored.conversation_id,
+                            &a.stored.message,
+                            Some(&a.analysis),
+                        )
+                    })
+                    .collect();
+                if let Err(error) = shared.search.add(&docs) {
+                    tracing::error!(message = "indexing", %error);
+                }
+                pending = pending.max(watermark);
+                if last_commit.elapsed() >= cfg.index_commit || batch.is_empty() {
+                    commit(pending);
+                    last_commit = Instant::now();
+                }
+                if !batch.is_empty() && out.send(batch).is_err() {
+                    break;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                // Idle: make what we have visible.
+                if pending > shared.indexed.load(Ordering::Acquire) {
+                    commit(pending);
+                    last_commit = Instant::now();
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    if pending > shared.indexed.load(Ordering::Acquire) {
+        commit(pending);
+    }
+}
+
+fn react_loop(shared: &Shared, mut stages: Vec<Box<dyn Stage>>, rx: Receiver<Vec<Analysed>>) {
+    while let Ok(batch) = rx.recv() {
+        for stage in &mut stages {
+            let started = Instant::now();
+            stage.process(&batch, &shared.db);
+            metrics::histogram!("stage_seconds", "stage" => stage.name())
+                .record(started.elapsed().as_secs_f64());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Cases, alerts and the public knowledge base over HTTP.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
+use crate::state::AppState;
+
+/// Alerts of the live burst detector (latest event per alert), newest first.
+pub async fn alerts(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({"alerts": state.engine().alerts()}))
+}
+
+/// Cases as the case stage filed conversations under them (counts of conversations).
+pub async fn cases(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let cases = state.read(|s| s.case_counts(200)).await?;
+    Ok(Json(json!({"cases": cases})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KbQuery {
+    pub q: Option<String>,
+}
+
+/// Public: knowledge-base articles matching `q`.
+pub async fn kb_search(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<KbQuery>,
+) -> ApiResult<Json<Value>> {
+    let query = q.q.unwrap_or_default();
+    if query.len() > 500 {
+        return Err(ApiError::invalid("q", "at most 500 bytes"));
+    }
+    let articles = state.read(move |s| s.kb_search(&query, 20)).await?;
+    Ok(Json(json!({"articles": articles})))
+}
+
+/// Public: one knowledge-base article.
+pub async fn kb_article(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let found = state.read(move |s| s.kb_article(&slug)).await?;
+    found
+        .map(|a| Json(json!({"article": a})))
+        .ok_or(ApiError::NotFound("article"))
+}
