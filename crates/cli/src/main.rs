@@ -3,6 +3,7 @@
 
 mod cmd;
 mod config;
+mod demo;
 
 use clap::Parser;
 

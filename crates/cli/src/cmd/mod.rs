@@ -10,7 +10,9 @@ use crate::config::{DATA_DIR_ENV, Settings};
 
 mod cases;
 mod classify;
+mod demo;
 mod eval;
+mod eval_suggest;
 mod export;
 mod import;
 mod report;
@@ -50,6 +52,8 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write the bundled demo data set, import and analyse it, show cases and alarms.
+    Demo(demo::Args),
     /// Import messages from files into the store.
     Import(import::Args),
     /// Export the store losslessly as JSONL.
@@ -81,6 +85,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(cli.global.data_dir, cli.global.config.as_deref())?;
     match cli.command {
+        Command::Demo(args) => demo::run(args, &settings),
         Command::Import(args) => import::run(args, &settings),
         Command::Export(args) => export::run(args, &settings),
         Command::Stats(args) => stats::run(args, &settings),

@@ -95,7 +95,7 @@ pub fn messages() -> Vec<Message> {
     let start = Utc.with_ymd_and_hms(2026, 3, 2, 7, 0, 0).single().expect("valid date");
     let mut out = Vec::new();
     let mut id = 0;
-    let mut push_reply = |out: &mut Vec<Message>, id: &mut usize, seq: &mut Sequence, parent: &Message| {
+    let push_reply = |out: &mut Vec<Message>, id: &mut usize, seq: &mut Sequence, parent: &Message| {
         let outage = parent.text.to_lowercase().contains("hamburg");
         let lang = parent.language.as_deref().unwrap_or("de");
         let (_, text) = REPLIES

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod crash;
+mod demo;
 mod import_data;
 mod report;
 mod round_trip;
