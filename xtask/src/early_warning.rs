@@ -592,3 +592,51 @@ fn speed_data(args: &[String]) -> anyhow::Result<()> {
     eprintln!("wrote {n} messages to {out}");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real data: the default detector finds at least one labelled NAB window on CVS and
+    /// raises few alarms outside the windows.
+    #[test]
+    fn nab_cvs_detects_a_labelled_window() {
+        let dir = data_dir().join("nab_realtweets");
+        let windows: BTreeMap<String, Vec<[String; 2]>> = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("combined_windows.json")).unwrap(),
+        )
+        .unwrap();
+        let wins: Vec<(Timestamp, Timestamp)> = windows["realTweets/Twitter_volume_CVS.csv"]
+            .iter()
+            .map(|[a, b]| (parse_nab_time(a).unwrap(), parse_nab_time(b).unwrap()))
+            .collect();
+        let source = ingest::Source::open(&dir.join("Twitter_volume_CVS.csv")).unwrap();
+        let mut watcher = Watcher::new(CaseConfig::default(), MonitorConfig::default());
+        let mut alerts = Vec::new();
+        for row in ingest::counts::read(source) {
+            let row = row.unwrap();
+            watcher.observe_count(row.at, row.value, &mut alerts);
+        }
+        let opened: Vec<&Alert> = alerts
+            .iter()
+            .filter(|a| a.event == AlertEvent::Opened)
+            .collect();
+        let inside = |a: &&&Alert| {
+            wins.iter()
+                .any(|&(s, e)| a.detected_at >= s && a.detected_at <= e)
+        };
+        let detected = wins
+            .iter()
+            .filter(|&&(s, e)| {
+                opened
+                    .iter()
+                    .any(|a| a.detected_at >= s && a.detected_at <= e)
+            })
+            .count();
+        assert!(detected >= 1, "{opened:#?}");
+        assert!(
+            opened.iter().filter(|a| !inside(a)).count() <= 8,
+            "{opened:#?}"
+        );
+    }
+}
