@@ -349,6 +349,15 @@ fn display(path: &str, v: &Value) -> String {
     }
 }
 
+/// "n/a" in the page's language.
+fn localised(shown: String, lang: Lang) -> String {
+    if shown == "n/a" {
+        lang.t("n/a", "k. A.").to_owned()
+    } else {
+        shown
+    }
+}
+
 /// 42 s, 5 min 3 s, 2 h 5 min, 3 d 4 h.
 pub fn duration(secs: f64) -> String {
     let s = secs.round() as i64;
@@ -364,7 +373,7 @@ pub fn duration(secs: f64) -> String {
     }
 }
 
-fn cell(h: &mut String, key: &str, path: &str, v: &Value) {
+fn cell(h: &mut String, key: &str, path: &str, v: &Value, lang: Lang) {
     let raw = match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
@@ -376,7 +385,7 @@ fn cell(h: &mut String, key: &str, path: &str, v: &Value) {
         esc(key),
         esc(path),
         esc(&raw),
-        esc(&display(path, v))
+        esc(&localised(display(path, v), lang))
     );
 }
 
@@ -423,10 +432,10 @@ fn figure_table(h: &mut String, fig: &Figure, groups: &[(String, Value)], lang: 
         let _ = write!(h, "<tr><td>{}</td>", esc(key));
         let v = &g[id];
         if subs.is_empty() {
-            cell(h, key, id, v);
+            cell(h, key, id, v, lang);
         } else {
             for s in &subs {
-                cell(h, key, &format!("{id}.{s}"), lookup(v, s));
+                cell(h, key, &format!("{id}.{s}"), lookup(v, s), lang);
             }
         }
         h.push_str("</tr>");
