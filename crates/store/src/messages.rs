@@ -206,6 +206,7 @@ struct Statements<'a> {
     parent: CachedStatement<'a>,
     child_brand: CachedStatement<'a>,
     set_brand: CachedStatement<'a>,
+    brand_children: CachedStatement<'a>,
     set_root: CachedStatement<'a>,
     new_conversation: CachedStatement<'a>,
     insert: CachedStatement<'a>,
@@ -228,6 +229,10 @@ impl<'a> Statements<'a> {
                  AND direction = 'outbound' AND brand IS NOT NULL ORDER BY created_at, id LIMIT 1",
             )?,
             set_brand: tx.prepare_cached("UPDATE messages SET brand = ?1 WHERE id = ?2")?,
+            brand_children: tx.prepare_cached(
+                "UPDATE messages SET brand = ?1 WHERE conversation_id = ?2 AND in_reply_to = ?3
+                 AND direction = 'inbound' AND brand IS NULL",
+            )?,
             set_root: tx.prepare_cached("UPDATE conversations SET root_external_id = ?1 WHERE id = ?2")?,
             new_conversation: tx.prepare_cached(
                 "INSERT INTO conversations
@@ -371,6 +376,15 @@ impl<'a, 'c> Batch<'a, 'c> {
             {
                 local.brand = Some(b.clone());
             }
+        }
+
+        // Brandless customer replies to this outbound message that arrived before it.
+        if m.direction == Direction::Outbound
+            && let (Some(b), Some(w)) = (&m.brand, waiting)
+        {
+            self.stmts
+                .brand_children
+                .execute(params![b, w, m.external_id])?;
         }
 
         let conversation_id = match (parent_conv, waiting) {
@@ -649,6 +663,18 @@ mod tests {
                 check_thread(&store);
             }
         }
+    }
+
+    #[test]
+    fn customer_reply_stored_before_the_brand_tweet_gets_its_brand() {
+        let mut store = Store::open_in_memory().unwrap();
+        let reply = msg("5", "cust", Direction::Inbound, Some("4"), 5);
+        store.insert_messages(std::slice::from_ref(&reply)).unwrap();
+        store
+            .insert_messages(&[msg("4", "Brand", Direction::Outbound, None, 4)])
+            .unwrap();
+        let m = store.message("twitter", "5").unwrap().unwrap();
+        assert_eq!(m.message.brand.as_deref(), Some("Brand"));
     }
 
     #[test]
