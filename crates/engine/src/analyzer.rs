@@ -1,8 +1,7 @@
-//! Which analyzer the live pipeline uses. The classifiers (`analysis::Analyzer`) plug in
-//! here; until they are wired, [`Provisional`] gives every message a cautious analysis
-//! (language from the message or a stop-word count, neutral sentiment with low confidence)
-//! with model version `provisional`, so the pipeline, the API and the tests run end to end.
-//! Messages analysed provisionally can be re-analysed later (`model_version`).
+//! Which analyzer the live pipeline uses: the classifiers (`analysis::Analyzer` with the
+//! bundled models) by default. [`Provisional`] is a cheap stand-in (language from the
+//! message or a stop-word count, neutral sentiment with low confidence, model version
+//! `provisional`) for measuring the pipeline without the classifiers.
 
 use model::{Analysis, Message, Sentiment, SentimentLabel};
 
@@ -48,5 +47,11 @@ impl Analyze for Provisional {
             question: if message.text.contains('?') { 0.8 } else { 0.1 },
             model_version: "provisional".into(),
         }
+    }
+}
+
+impl Analyze for analysis::Analyzer {
+    fn analyze(&self, message: &Message) -> Analysis {
+        analysis::Analyzer::analyze(self, &message.text)
     }
 }
