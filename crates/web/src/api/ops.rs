@@ -14,6 +14,8 @@ pub async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_secs": state.uptime().as_secs(),
+        "pipeline": state.engine().progress(),
+        "backlog": state.engine().backlog(),
     }))
 }
 
