@@ -677,6 +677,27 @@ mod tests {
         assert_eq!(m.message.brand.as_deref(), Some("Brand"));
     }
 
+    /// A merge deletes the newest conversation; the next new conversation must not get its id
+    /// (a reply to it would follow the merge into the wrong thread).
+    #[test]
+    fn conversation_ids_are_not_reused_after_a_merge() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .insert_messages(&[
+                msg("z", "cust", Direction::Inbound, None, 0),
+                msg("b", "Brand", Direction::Outbound, Some("a"), 2),
+                msg("a", "cust", Direction::Inbound, Some("z"), 1),
+                msg("q", "other", Direction::Inbound, None, 3),
+                msg("r", "Brand", Direction::Outbound, Some("q"), 4),
+            ])
+            .unwrap();
+        assert_eq!(conv(&store, "a"), conv(&store, "z"));
+        assert_eq!(conv(&store, "b"), conv(&store, "z"));
+        assert_eq!(conv(&store, "r"), conv(&store, "q"));
+        assert_ne!(conv(&store, "q"), conv(&store, "z"));
+        assert_eq!(store.stats().unwrap().conversations.total, 2);
+    }
+
     #[test]
     fn duplicates_are_counted_and_unchanged() {
         let mut store = Store::open_in_memory().unwrap();

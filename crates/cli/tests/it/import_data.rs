@@ -132,6 +132,30 @@ fn twcs_head5000_conversations_and_reply_pairs_match_the_raw_file() {
     assert_eq!(st["reply_pairs"], pairs.len() as u64);
     assert_eq!(st["by_channel"][0]["inbound"], 2778);
     assert_eq!(st["by_channel"][0]["outbound"], 2222);
+
+    // Not only the count: the store's conversations are exactly the components.
+    let store = store::Store::open(dir.path()).unwrap();
+    let mut conv_of_root: HashMap<String, i64> = HashMap::new();
+    let mut root_of_conv: HashMap<i64, String> = HashMap::new();
+    store
+        .for_each_message(|m| {
+            let root = find(&mut parent, &m.message.external_id);
+            assert_eq!(
+                *conv_of_root
+                    .entry(root.clone())
+                    .or_insert(m.conversation_id),
+                m.conversation_id
+            );
+            assert_eq!(
+                *root_of_conv
+                    .entry(m.conversation_id)
+                    .or_insert(root.clone()),
+                root
+            );
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(conv_of_root.len(), roots.len());
 }
 
 #[test]

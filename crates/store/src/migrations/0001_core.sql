@@ -27,8 +27,10 @@ CREATE INDEX identities_by_contact ON identities(contact_id);
 -- message, or, while replies arrived before it, the id they reply to (not stored yet).
 -- state: open (the customer spoke last), pending (we answered, waiting for the customer),
 -- resolved (closed by an agent or a rule; a newer customer message reopens it).
+-- AUTOINCREMENT: ids of merged (deleted) conversations are never handed out again, so nothing
+-- that remembered an old id (a note, a batch in flight) can land in an unrelated thread.
 CREATE TABLE conversations (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     channel TEXT NOT NULL,
     root_external_id TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('open', 'pending', 'resolved')),
