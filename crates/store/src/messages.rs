@@ -478,24 +478,22 @@ impl<'a, 'c> Batch<'a, 'c> {
         if let Some(&id) = self.identities.get(&key) {
             return Ok(id);
         }
-        let tx = self.tx;
-        let found: Option<i64> = tx
-            .prepare_cached("SELECT id FROM identities WHERE channel = ?1 AND handle = ?2")?
+        let found: Option<i64> = self
+            .stmts
+            .identity
             .query_row(params![m.channel, m.author], |r| r.get(0))
             .optional()?;
         let id = match found {
             Some(id) => id,
             None => {
-                tx.prepare_cached(
-                    "INSERT INTO contacts (display_name, created_at) VALUES (?1, ?2)",
-                )?
-                .execute(params![m.author_name, time::to_sql(&chrono::Utc::now())])?;
-                let contact = tx.last_insert_rowid();
-                tx.prepare_cached(
-                    "INSERT INTO identities (contact_id, channel, handle) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![contact, m.channel, m.author])?;
-                tx.last_insert_rowid()
+                self.stmts
+                    .new_contact
+                    .execute(params![m.author_name, time::to_sql(&chrono::Utc::now())])?;
+                let contact = self.tx.last_insert_rowid();
+                self.stmts
+                    .new_identity
+                    .execute(params![contact, m.channel, m.author])?;
+                self.tx.last_insert_rowid()
             }
         };
         self.identities.insert(key, id);
