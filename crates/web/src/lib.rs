@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+mod ui;
 
 use std::time::Duration;
 
@@ -32,7 +33,7 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(api::router(&state))
-        // The UI merges its pages here: .merge(ui::router(&state))
+        .merge(ui::router(&state))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes))

@@ -1,0 +1,67 @@
+//! The honest figures for the front row and the dashboard: the `report` crate's figures
+//! computed from the whole store (the same code as `kundenversteher report`), cached for five
+//! minutes because a full pass over a large store takes seconds, not milliseconds.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use report::{Annotated, BrandIndex, FactsBuilder, FactsOptions, Report, ReportOptions};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+const MAX_AGE: Duration = Duration::from_secs(300);
+
+static CACHE: Mutex<Option<(Instant, Arc<Report>)>> = Mutex::new(None);
+
+fn compute(st: &store::Store) -> Result<Report, store::StoreError> {
+    let opts = FactsOptions::default();
+    let mut brands = BrandIndex::default();
+    for b in st.report_brands()? {
+        brands.insert(&b);
+    }
+    let mut builder = FactsBuilder::new(&opts, brands);
+    let mut facts = Vec::new();
+    let mut buf: Vec<Annotated> = Vec::new();
+    st.for_each_report_conversation(|conv| {
+        buf.clear();
+        buf.extend(
+            conv.messages
+                .drain(..)
+                .map(|(message, analysis)| Annotated { message, analysis }),
+        );
+        facts.extend(builder.conversation(&conv.key, &mut buf));
+    })?;
+    Ok(report::compute(
+        &facts,
+        &builder.evidence,
+        &opts,
+        &ReportOptions::default(),
+    ))
+}
+
+/// The report over the whole store, at most five minutes old.
+pub async fn current(state: &AppState) -> Result<Arc<Report>, ApiError> {
+    if let Ok(g) = CACHE.lock()
+        && let Some((at, r)) = g.as_ref()
+        && at.elapsed() < MAX_AGE
+    {
+        return Ok(r.clone());
+    }
+    let r = Arc::new(state.read(compute).await?);
+    if let Ok(mut g) = CACHE.lock() {
+        *g = Some((Instant::now(), r.clone()));
+    }
+    Ok(r)
+}
+
+/// The label and definition of a figure in the viewer's language.
+pub fn definition(id: &str, lang: super::i18n::Lang) -> (&'static str, &'static str) {
+    match report::definitions::figure(id) {
+        Some(f) => match lang {
+            super::i18n::Lang::De => (f.label_de, f.def_de),
+            super::i18n::Lang::En => (f.label_en, f.def_en),
+        },
+        None => ("", ""),
+    }
+}

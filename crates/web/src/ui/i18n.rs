@@ -1,0 +1,279 @@
+//! The interface's words in German and English. One struct of fields, one constant per
+//! language: a template that names a missing word does not compile, and a word added for one
+//! language but not the other does not compile either (the macro takes both at once).
+
+use serde::{Deserialize, Serialize};
+
+/// The language a person reads the interface in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    De,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::De, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses `de` / `en` (also `de-DE`, `en_GB`, any case).
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("de") {
+            Some(Lang::De)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The first German or English language in an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        header
+            .split(',')
+            .filter_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
+            .next()
+    }
+
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::De => &DE,
+            Lang::En => &EN,
+        }
+    }
+
+    /// The name of the language in itself (for the switch).
+    pub fn endonym(self) -> &'static str {
+        match self {
+            Lang::De => "Deutsch",
+            Lang::En => "English",
+        }
+    }
+}
+
+macro_rules! strings {
+    ($($key:ident: $de:expr, $en:expr;)*) => {
+        /// Every word of the interface; fields are looked up by templates as `s.key`.
+        /// Some words are kept for pages still to come; both languages stay complete.
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        pub struct Strings { $(pub $key: &'static str,)* }
+        pub static DE: Strings = Strings { $($key: $de,)* };
+        pub static EN: Strings = Strings { $($key: $en,)* };
+    };
+}
+
+strings! {
+    app_name: "Kundenversteher", "Kundenversteher";
+    skip_to_content: "Zum Inhalt springen", "Skip to content";
+    nav_label: "Hauptnavigation", "Main navigation";
+    nav_inbox: "Posteingang", "Inbox";
+    nav_cases: "Fälle", "Cases";
+    nav_alarms: "Alarme", "Alarms";
+    nav_front: "Lagebild", "Front row";
+    nav_dashboard: "Auswertung", "Dashboard";
+    nav_admin: "Verwaltung", "Admin";
+    nav_kb: "Wissensdatenbank", "Knowledge base";
+    language: "Sprache", "Language";
+    switch_language: "Sprache wechseln", "Switch language";
+    signed_in_as: "Angemeldet als", "Signed in as";
+    role: "Rolle", "Role";
+    logout: "Abmelden", "Sign out";
+    login: "Anmelden", "Sign in";
+    login_title: "Anmeldung", "Sign in";
+    username: "Benutzername", "User name";
+    password: "Passwort", "Password";
+    login_failed: "Benutzername oder Passwort ist falsch.", "User name or password is wrong.";
+    csrf_failed: "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.", "The form has expired. Please reload the page.";
+    forbidden: "Dafür fehlt Ihrer Rolle die Berechtigung.", "Your role is not allowed to do this.";
+    not_found: "Nicht gefunden.", "Not found.";
+    server_error: "Ein interner Fehler ist aufgetreten; er wurde protokolliert.", "An internal error occurred; it has been logged.";
+    role_agent: "Sachbearbeitung", "Agent";
+    role_lead: "Teamleitung", "Lead";
+    role_executive: "Geschäftsleitung", "Executive";
+    role_admin: "Administration", "Admin";
+
+    inbox_title: "Posteingang", "Inbox";
+    inbox_sorted: "Sortiert nach Priorität, dringendste zuerst.", "Sorted by priority, most urgent first.";
+    filters: "Filter", "Filters";
+    apply_filters: "Filtern", "Apply";
+    reset_filters: "Zurücksetzen", "Reset";
+    any: "alle", "any";
+    state: "Status", "State";
+    channel: "Kanal", "Channel";
+    sentiment: "Stimmung", "Sentiment";
+    topic: "Thema", "Topic";
+    case: "Fall", "Case";
+    team: "Team", "Team";
+    assignee: "Zuständig", "Assignee";
+    sla_status: "Antwortfrist", "Response target";
+    sla_ok: "im Rahmen", "on track";
+    sla_warning: "läuft bald ab", "due soon";
+    sla_breached: "überschritten", "breached";
+    sla_none: "keine Frist", "no target";
+    time_left: "Zeit bis zur Antwortfrist", "Time left to respond";
+    overdue_by: "überfällig seit", "overdue by";
+    priority: "Priorität", "Priority";
+    customer: "Kunde", "Customer";
+    last_message: "Letzte Nachricht", "Last message";
+    messages: "Nachrichten", "Messages";
+    no_conversations: "Keine Gespräche für diese Auswahl.", "No conversations match.";
+    live_updates: "Neue Nachrichten sind eingegangen.", "New messages have arrived.";
+    reload: "Neu laden", "Reload";
+    next_page: "Weitere", "More";
+    unassigned: "niemand", "nobody";
+    state_open: "offen", "open";
+    state_pending: "wartend", "pending";
+    state_solved: "gelöst", "solved";
+    state_closed: "geschlossen", "closed";
+    sentiment_negative: "negativ", "negative";
+    sentiment_neutral: "neutral", "neutral";
+    sentiment_positive: "positiv", "positive";
+    badge_toxic: "beleidigend", "toxic";
+    badge_fact: "Tatsachenbehauptung", "fact claim";
+    badge_churn: "will kündigen", "churn intent";
+    badge_public: "öffentlich", "public";
+    badge_private: "privat", "private";
+
+    conversation_title: "Gespräch", "Conversation";
+    thread: "Verlauf", "Thread";
+    inbound: "vom Kunden", "from customer";
+    outbound: "von uns", "from us";
+    internal_note: "Interne Notiz", "Internal note";
+    other_conversations: "Weitere Gespräche dieses Kunden", "This customer's other conversations";
+    none_other: "Keine weiteren Gespräche.", "No other conversations.";
+    analysis: "Analyse", "Analysis";
+    language_label: "Sprache", "Language";
+    toxicity: "Beleidigung", "Toxicity";
+    fact_claim: "Tatsachenbehauptung", "Fact claim";
+    churn: "Abwanderung", "Churn intent";
+    urgency: "Dringlichkeit", "Urgency";
+    correct_label: "Stimmung korrigieren", "Correct sentiment";
+    correct_save: "Korrektur speichern", "Save correction";
+    corrected: "Korrektur gespeichert; sie dient als Trainingsbeispiel.", "Correction saved; it is kept as training data.";
+    suggestions: "Antwortvorschläge", "Suggested answers";
+    no_suggestions: "Keine ähnlichen gelösten Gespräche gefunden.", "No similar solved conversations found.";
+    canned: "Textbausteine", "Canned responses";
+    insert: "Einfügen", "Insert";
+    score: "Ähnlichkeit", "Similarity";
+    reply: "Antworten", "Reply";
+    reply_text: "Antworttext", "Reply text";
+    send_reply: "Antwort senden", "Send reply";
+    note_text: "Notiz (nur intern sichtbar)", "Note (internal only)";
+    add_note: "Notiz speichern", "Save note";
+    assign: "Zuweisen", "Assign";
+    assign_to: "Zuweisen an", "Assign to";
+    change_state: "Status ändern", "Change state";
+    save: "Speichern", "Save";
+    create_kb: "Als Wissensartikel übernehmen", "Create knowledge-base article";
+    kb_title_label: "Titel", "Title";
+    kb_body_label: "Antwort", "Answer";
+    replied: "Antwort gespeichert.", "Reply saved.";
+    saved: "Gespeichert.", "Saved.";
+
+    cases_title: "Fälle", "Cases";
+    cases_intro: "Gruppen gleichartiger Nachrichten verschiedener Kunden.", "Groups of similar messages from different customers.";
+    distinct_customers: "Kunden", "Customers";
+    trend: "Verlauf", "Trend";
+    first_seen: "Zuerst", "First seen";
+    last_seen: "Zuletzt", "Last seen";
+    member_messages: "Nachrichten in diesem Fall", "Messages in this case";
+    no_cases: "Noch keine Fälle.", "No cases yet.";
+
+    alarms_title: "Alarme", "Alarms";
+    alarms_intro: "Frühwarnung: plötzlich mehr (negative) Nachrichten zu einem Thema als üblich.", "Early warning: suddenly more (negative) messages about a topic than usual.";
+    current_alarms: "Aktuelle Alarme", "Current alarms";
+    past_alarms: "Frühere Alarme", "Past alarms";
+    severity: "Schwere", "Severity";
+    volume: "Volumen", "Volume";
+    baseline: "Normalwert", "Baseline";
+    started: "Beginn", "Started";
+    acknowledge: "Bestätigen", "Acknowledge";
+    acknowledged_by: "bestätigt von", "acknowledged by";
+    no_alarms: "Keine aktuellen Alarme.", "No current alarms.";
+    chart_volume_baseline: "Nachrichten je Zeitfenster gegen den Normalwert", "Messages per window against the baseline";
+
+    front_title: "Lagebild für die Geschäftsleitung", "Executive front row";
+    critical_today: "Kritische Gespräche heute", "Critical conversations today";
+    open_alarms: "Offene Alarme", "Open alarms";
+    figures: "Kennzahlen", "Figures";
+    definition: "Definition", "Definition";
+    response_rate: "Antwortquote", "Response rate";
+    first_response_median: "Erste Antwort (Median)", "First response (median)";
+    first_response_p90: "Erste Antwort (90. Perzentil)", "First response (90th percentile)";
+    satisfaction: "Zufriedenheit (Näherung)", "Satisfaction (proxy)";
+    lost_customers: "Verlorene Kunden", "Lost customers";
+    inbound_conversations: "Eingehende Gespräche", "Inbound conversations";
+    method: "Methode", "Method";
+
+    dashboard_title: "Auswertung", "Dashboard";
+    by_sentiment: "Volumen nach Stimmung", "Volume by sentiment";
+    by_channel: "Volumen nach Kanal", "Volume by channel";
+    response_distribution: "Verteilung der ersten Antwortzeit", "First-response time distribution";
+    chart_table: "Werte als Tabelle", "Values as a table";
+
+    admin_title: "Verwaltung", "Administration";
+    users: "Benutzer", "Users";
+    teams: "Teams und Fähigkeiten", "Teams and skills";
+    skills: "Fähigkeiten", "Skills";
+    routing_rules: "Weiterleitungsregeln", "Routing rules";
+    sla_policies: "Antwortfristen", "Response-time policies";
+    webhooks: "Webhooks", "Webhooks";
+    api_tokens: "API-Schlüssel", "API tokens";
+    name: "Name", "Name";
+    scopes: "Rechte", "Scopes";
+    created: "Angelegt", "Created";
+    add_user: "Benutzer anlegen", "Add user";
+    create_token: "Schlüssel erzeugen", "Create token";
+    token_once: "Dieser Schlüssel wird nur jetzt angezeigt:", "This token is shown only now:";
+    url: "Adresse", "URL";
+    events: "Ereignisse", "Events";
+    first_response: "Erste Antwort", "First response";
+    resolution: "Lösung", "Resolution";
+    condition: "Bedingung", "Condition";
+    target: "Ziel", "Target";
+    members: "Mitglieder", "Members";
+    capacity: "Kapazität", "Capacity";
+    none_yet: "Noch keine Einträge.", "Nothing here yet.";
+
+    kb_title: "Wissensdatenbank", "Knowledge base";
+    kb_intro: "Antworten auf häufige Fragen, ohne Anmeldung.", "Answers to common questions, no sign-in needed.";
+    search: "Suchen", "Search";
+    search_label: "Suchbegriff", "Search terms";
+    results_for: "Ergebnisse für", "Results for";
+    no_results: "Nichts gefunden.", "Nothing found.";
+    back_to_kb: "Zurück zur Übersicht", "Back to the overview";
+    category: "Kategorie", "Category";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_first_supported() {
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,en-GB;q=0.8,de;q=0.5"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de-AT, en;q=0.9"),
+            Some(Lang::De)
+        );
+        assert_eq!(Lang::from_accept_language("fr"), None);
+    }
+
+    #[test]
+    fn both_languages_differ_where_words_differ() {
+        assert_eq!(Lang::De.strings().nav_inbox, "Posteingang");
+        assert_eq!(Lang::En.strings().nav_inbox, "Inbox");
+    }
+}

@@ -1,0 +1,265 @@
+//! The scenario, step by step, as a person would do it.
+
+use chrono::{Duration, Utc};
+
+use crate::driver::Browser;
+use crate::server::{self, PASSWORD, customer_message};
+
+async fn login(b: &Browser, name: &str) {
+    b.goto("/login").await;
+    b.fill("#name", name).await;
+    b.fill("#password", PASSWORD).await;
+    b.click_and_load("form[action='/login'] button[type=submit]")
+        .await;
+}
+
+async fn logout(b: &Browser) {
+    b.click_and_load("form[action='/logout'] button").await;
+    assert!(
+        b.path().await.starts_with("/login"),
+        "logout leads to the login page"
+    );
+}
+
+const XSS: &str = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2;alert(1)\"><svg onload=\"window.__xss=3\"></svg>\"><iframe src=javascript:alert(4)>";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_works_through_the_interface() {
+    let srv = server::start().await;
+    let b = Browser::start(&srv.base).await;
+
+    // Anonymous visitors are sent to the login page, which passes the checks.
+    b.goto("/inbox").await;
+    let p = b.path().await;
+    assert!(
+        p.starts_with("/login?next=") && p.contains("inbox"),
+        "anonymous /inbox goes to login, got {p}"
+    );
+    b.check_page("login").await;
+
+    // A wrong password is refused (in the browser's language: German or English).
+    b.fill("#name", "anna").await;
+    b.fill("#password", "falsch").await;
+    b.click_and_load("form[action='/login'] button[type=submit]")
+        .await;
+    let refusal = b.text(".notice.error").await;
+    assert!(
+        refusal.contains("falsch") || refusal.contains("wrong"),
+        "refusal says why: {refusal}"
+    );
+    b.console_errors().await; // the 401 of the refused login is expected
+
+    // The agent signs in and lands in the inbox with the imported TWCS conversations.
+    b.fill("#name", "anna").await;
+    b.fill("#password", PASSWORD).await;
+    b.click_and_load("form[action='/login'] button[type=submit]")
+        .await;
+    assert!(
+        b.path().await.starts_with("/inbox"),
+        "login returns to the inbox: {}",
+        b.path().await
+    );
+    assert_eq!(b.text("h1").await, "Posteingang");
+    let rows = b.count("#inbox tr.conv").await;
+    assert!(
+        rows >= 20,
+        "inbox shows the imported conversations, got {rows} rows"
+    );
+    assert!(b.text("#inbox").await.contains("twitter") || b.text("#inbox").await.contains("twcs"));
+    b.check_page("inbox").await;
+
+    // Open a conversation.
+    b.click_and_load("#inbox tr.conv a.excerpt").await;
+    assert!(
+        b.path().await.starts_with("/c/"),
+        "a conversation page: {}",
+        b.path().await
+    );
+    let conv_path = b.path().await;
+    assert!(b.count(".thread .msg.inbound").await >= 1);
+    b.check_page("conversation").await;
+
+    // Correct the sentiment label.
+    b.select("#label-sentiment", "positive").await;
+    b.click_and_load("#save-label").await;
+    assert!(
+        b.text("#sentiment-label").await.contains("positiv"),
+        "label shows the correction"
+    );
+    assert!(b.count(".notice").await >= 1, "the correction is confirmed");
+
+    // Reply with a suggested answer: one click inserts it, then send.
+    let suggestion = b.text("#sugg-1").await;
+    assert!(
+        !suggestion.trim().is_empty(),
+        "a suggested answer from similar solved conversations"
+    );
+    b.click("[data-insert='sugg-1']").await;
+    let in_box = b
+        .js("return document.getElementById('reply-text').value;")
+        .await;
+    assert_eq!(
+        in_box.as_str().unwrap_or_default().trim(),
+        suggestion.trim(),
+        "one click inserts the suggestion"
+    );
+    b.click_and_load("#send-reply").await;
+    let thread = b.text(".thread").await;
+    let start: String = suggestion.trim().chars().take(30).collect();
+    assert!(
+        thread.contains(&start),
+        "the reply is in the thread: {start:?}"
+    );
+    assert!(b.count(".thread .msg.outbound").await >= 1);
+
+    // An XSS payload posted as a customer message is shown as text and never runs.
+    let now = Utc::now();
+    srv.ingest(vec![customer_message(
+        "web",
+        "xss-1",
+        "<b>mallory</b>",
+        XSS,
+        now - Duration::hours(30),
+        &[("sentiment", "negative")],
+    )])
+    .await;
+    let xss_conv = srv.conversation_of("web", "xss-1").await;
+    b.goto(&format!("/c/{xss_conv}")).await;
+    assert!(!b.dialog_open().await, "no alert dialog from the payload");
+    assert_eq!(
+        b.js("return typeof window.__xss;").await.as_str(),
+        Some("undefined"),
+        "no payload script ran"
+    );
+    assert!(
+        b.text(".thread")
+            .await
+            .contains("<script>window.__xss=1</script>"),
+        "payload shown as text"
+    );
+    b.goto("/inbox?channel=web").await;
+    assert!(!b.dialog_open().await, "no alert dialog in the inbox");
+    assert_eq!(
+        b.js("return typeof window.__xss;").await.as_str(),
+        Some("undefined")
+    );
+    assert!(b.text("#inbox").await.contains("<b>mallory</b>"));
+    b.console_errors().await; // the blocked image of the payload may log a load error
+
+    // A replayed burst: a week of a trickle about one topic, then a storm within an hour.
+    let mut replay = Vec::new();
+    let storm_start = now - Duration::hours(3);
+    for h in 1..(7 * 24) {
+        let at = storm_start - Duration::hours(h);
+        replay.push(customer_message(
+            "replay",
+            &format!("base-{h}"),
+            &format!("kunde{h}"),
+            "Zug fällt wieder aus",
+            at,
+            &[("sentiment", "negative"), ("topic", "Zugausfall")],
+        ));
+    }
+    for i in 0..80 {
+        let at = storm_start + Duration::seconds(30 * i);
+        replay.push(customer_message(
+            "replay",
+            &format!("storm-{i}"),
+            &format!("sturm{i}"),
+            "Schon wieder Zugausfall, unfassbar!",
+            at,
+            &[("sentiment", "negative"), ("topic", "Zugausfall")],
+        ));
+    }
+    srv.ingest(replay).await;
+    b.goto("/alarms").await;
+    let alarms = b.count("section.alarm").await;
+    assert!(
+        alarms >= 1,
+        "the burst raises an alarm: {}",
+        b.text("main").await.chars().take(400).collect::<String>()
+    );
+    assert!(
+        b.text("main").await.contains("Zugausfall") || b.text("main").await.contains("negative")
+    );
+    b.check_page("alarms").await;
+    b.click_and_load("section.alarm form button").await;
+    assert!(
+        b.text("main").await.contains("bestätigt von anna"),
+        "acknowledged"
+    );
+
+    b.goto("/cases").await;
+    assert!(
+        b.text("main").await.contains("Zugausfall"),
+        "the topic group is listed"
+    );
+    b.check_page("cases").await;
+
+    // German / English.
+    b.goto("/inbox").await;
+    b.click_and_load(".lang-switch button[value=en]").await;
+    assert_eq!(b.text("h1").await, "Inbox");
+    b.goto("/alarms").await;
+    assert_eq!(
+        b.text("h1").await,
+        "Alarms",
+        "language is kept with the user"
+    );
+    b.click_and_load(".lang-switch button[value=de]").await;
+    assert_eq!(b.text("h1").await, "Alarme");
+
+    // A knowledge-base article from the conversation, then found publicly without login.
+    b.goto(&conv_path).await;
+    b.fill("#kb-title", "Lieferstatus Sendungsverfolgung prüfen")
+        .await;
+    b.fill(
+        "#kb-body",
+        "Die Sendungsnummer steht in der Versandbestätigung.",
+    )
+    .await;
+    b.click_and_load("form[action$='/kb'] button").await;
+    assert!(b.path().await.starts_with("/kb/"));
+    b.goto("/inbox").await;
+    logout(&b).await;
+    b.goto("/kb?q=sendungsverfolgung").await;
+    assert!(b.path().await.starts_with("/kb"), "the KB needs no login");
+    assert!(
+        b.text(".kb-results").await.contains("Lieferstatus"),
+        "search finds the article"
+    );
+    b.check_page("kb").await;
+
+    // The executive's front row and dashboard.
+    login(&b, "eva").await;
+    assert!(
+        b.path().await.starts_with("/front"),
+        "executives start at the front row"
+    );
+    assert!(b.count(".card").await >= 4);
+    b.check_page("front").await;
+    b.goto("/dashboard").await;
+    assert!(b.count("svg.chart").await >= 3, "three charts");
+    b.check_page("dashboard").await;
+    assert!(
+        b.count("nav a[href='/admin']").await == 0,
+        "no admin entry for executives"
+    );
+    b.goto("/admin").await;
+    assert!(
+        b.text("h1").await.contains("Berechtigung"),
+        "executives may not administer"
+    );
+    b.console_errors().await; // the expected 403
+    b.goto("/front").await;
+    logout(&b).await;
+
+    // The admin page.
+    login(&b, "adam").await;
+    b.goto("/admin").await;
+    assert_eq!(b.text("h1").await, "Verwaltung");
+    assert!(b.text("main").await.contains("anna"));
+    b.check_page("admin").await;
+    logout(&b).await;
+    b.close().await;
+}
