@@ -301,11 +301,10 @@ impl Store {
         }
         // Keyset pagination: the cursor is `sortkey|id` of the last row.
         let (order, key_expr, cmp) = match q.sort {
-            ConversationSort::Priority => (
-                "COALESCE(f.priority, 0) DESC, c.id DESC",
-                "COALESCE(f.priority, 0)",
-                "<",
-            ),
+            // Uses facets_by_priority; conversations appear here once analysed.
+            ConversationSort::Priority => {
+                ("f.priority DESC, f.conversation_id DESC", "f.priority", "<")
+            }
             ConversationSort::Age => ("c.last_at ASC, c.id ASC", "c.last_at", ">"),
             ConversationSort::Recent => ("c.last_at DESC, c.id DESC", "c.last_at", "<"),
         };
@@ -321,15 +320,25 @@ impl Store {
             let k = args.len();
             args.push(V::Integer(id));
             let i = args.len();
+            let id_expr = if q.sort == ConversationSort::Priority {
+                "f.conversation_id"
+            } else {
+                "c.id"
+            };
             conds.push(format!(
-                "({key_expr} {cmp} ?{k} OR ({key_expr} = ?{k} AND c.id {cmp} ?{i}))"
+                "({key_expr} {cmp} ?{k} OR ({key_expr} = ?{k} AND {id_expr} {cmp} ?{i}))"
             ));
         }
         let limit = q.limit.clamp(1, 500);
+        let from = if q.sort == ConversationSort::Priority {
+            "conversation_facets f JOIN conversations c ON c.id = f.conversation_id"
+        } else {
+            "conversations c LEFT JOIN conversation_facets f ON f.conversation_id = c.id"
+        };
         let sql = format!(
             "SELECT c.id, c.channel, c.state, c.first_at, c.last_at, c.message_count,
                     f.language, f.sentiment, f.topics, f.case_id, f.assignee, COALESCE(f.priority, 0)
-             FROM conversations c LEFT JOIN conversation_facets f ON f.conversation_id = c.id
+             FROM {from}
              {} ORDER BY {order} LIMIT {}",
             if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) },
             limit + 1
