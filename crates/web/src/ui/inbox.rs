@@ -61,7 +61,6 @@ struct InboxPage {
     c: Frame,
     filters: Vec<Filter>,
     rows: Vec<Row>,
-    total: usize,
     version: i64,
     poll_ms: u32,
     next_href: Option<String>,
@@ -240,7 +239,6 @@ pub async fn page(
         &InboxPage {
             c,
             filters,
-            total: rows.len(),
             rows,
             version,
             poll_ms: 5000,
