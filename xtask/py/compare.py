@@ -126,7 +126,21 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--tasks", default="germeval2017-relevance,germeval2017-sentiment,germeval2018-offense,"
                     "germeval2021-toxicity,germeval2021-fact-claim,airline-sentiment,banking77-intent")
+    ap.add_argument("--throughput", help="JSONL file with `text`: time vectorise+predict of the "
+                    "airline-sentiment pipeline on it (wall and CPU seconds), instead of the CV runs")
     args = ap.parse_args()
+    if args.throughput:
+        texts, labels = task_data("airline-sentiment", args.data)
+        model = pipeline().fit(texts, labels)
+        with open(args.throughput, encoding="utf-8") as f:
+            inputs = [json.loads(l)["text"] for l in f if l.strip()]
+        w0, c0 = time.perf_counter(), time.process_time()
+        model.predict(inputs)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        print(json.dumps({"system": "sklearn tfidf(word1-2+char_wb2-5)+LinearSVC, one model",
+                          "file": args.throughput, "n": len(inputs), "wall_s": wall, "cpu_s": cpu,
+                          "msgs_per_s_wall": len(inputs) / wall, "msgs_per_cpu_s": len(inputs) / cpu}))
+        return
     for task in args.tasks.split(","):
         texts, labels = task_data(task, args.data)
         fold = stratified_folds(labels, args.folds, args.seed)

@@ -132,6 +132,10 @@ impl Task {
         };
         if self == Task::Topic {
             cfg.multi_label = true;
+            if lang == Lang::En {
+                // BANKING77 / airline reasons: NB scaling cost 0.5 points accuracy in CV.
+                cfg.nb = 0.0;
+            }
         }
         if self.is_binary() && self != Task::Relevance {
             cfg.objective = crate::linear::Objective::Macro;
@@ -143,12 +147,12 @@ impl Task {
 /// The feature set shared by every bundled model of a language, so the analyzer computes
 /// features once per message for all of them.
 pub fn feature_config(lang: Lang) -> crate::features::FeatureConfig {
-    let _ = lang;
     crate::features::FeatureConfig {
         bits: 18,
         char_min: 3,
         char_max: 5,
-        char_weight: 2.0,
+        // Chosen by 5-fold CV: German gains from heavier char n-grams (compounds), English not.
+        char_weight: if lang == Lang::En { 1.0 } else { 2.0 },
         ..crate::features::FeatureConfig::default()
     }
 }

@@ -129,8 +129,16 @@ pub fn load_messages(format: &str, path: &Path) -> anyhow::Result<Vec<Message>> 
 /// Examples for `task` from files of one format plus `FORMAT=FILE` extras.
 pub fn load_examples(task: Task, format: &str, files: &[PathBuf]) -> anyhow::Result<Vec<Example>> {
     let mut out = Vec::new();
+    // Readers that do not know the language: English for the English corpora, else German.
+    let default_lang = match format {
+        "airline" | "twcs" | "banking77" => "en",
+        _ => "de",
+    };
     for f in files {
-        let msgs = load_messages(format, f)?;
+        let mut msgs = load_messages(format, f)?;
+        for m in &mut msgs {
+            m.language.get_or_insert_with(|| default_lang.to_owned());
+        }
         let ex = task.examples(&msgs);
         anyhow::ensure!(
             !ex.is_empty() || msgs.is_empty(),

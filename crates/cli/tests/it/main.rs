@@ -7,6 +7,7 @@ mod demo;
 mod import_data;
 mod report;
 mod round_trip;
+mod understanding;
 mod serve_crash;
 
 use std::path::{Path, PathBuf};

@@ -57,10 +57,10 @@ impl CorpusFormat {
 /// Why a corpus could not be read. Carries the place (file and line).
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}:{line}: {what}")]
     Record {
@@ -85,7 +85,7 @@ pub fn read(format: CorpusFormat, path: &Path) -> Result<Vec<Message>, CorpusErr
     }
     let text = std::fs::read_to_string(path).map_err(|source| CorpusError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })?;
     let err = |line: u64, what: String| CorpusError::Record {
         path: path.to_owned(),
@@ -241,9 +241,9 @@ pub fn read(format: CorpusFormat, path: &Path) -> Result<Vec<Message>, CorpusErr
 }
 
 fn collect_tsv(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CorpusError> {
-    let io = |source| CorpusError::Io {
+    let io = |error| CorpusError::Io {
         path: dir.to_owned(),
-        source,
+        error,
     };
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let p = entry.map_err(io)?.path();
@@ -417,7 +417,7 @@ pub fn read_named(
     let f: crate::Format = format.parse()?;
     let source = crate::Source::open(path).map_err(|source| CorpusError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })?;
     let (mut ok, mut bad) = (Vec::new(), Vec::new());
     for item in crate::read(f, source) {

@@ -1,0 +1,147 @@
+//! `classify`, `train`, `eval` end to end: bad input to classify (invalid JSON line, empty and
+//! 1 MB texts) gives one result per line and goes on; eval prints the documented JSON shape;
+//! train writes the same bytes twice.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use super::{Run, kv, shared};
+
+fn classify(input: &[u8], format: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = kv(&dir.path().join("data"))
+        .args(["classify", "--format", format])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let bytes = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out.into()
+}
+
+#[test]
+fn classify_bad_lines_go_on() {
+    let big = "Verspätung ".repeat(100_000); // 1.1 MB
+    let input = format!(
+        "{}\n{{not json\n{}\n{}\n{}\n",
+        r#"{"id":"a","text":"Ich kündige, nie wieder Bahn!"}"#,
+        r#"{"id":"b","text":""}"#,
+        serde_json::json!({"id": "c", "text": big}),
+        r#"{"id":"d","nope":1}"#,
+    );
+    let run = classify(input.as_bytes(), "jsonl");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "{}", run.stdout);
+    assert_eq!(lines[0]["id"], "a");
+    assert!(lines[0]["churn"].as_f64().unwrap() > 0.8);
+    assert_eq!(lines[0]["language"], "de");
+    for key in [
+        "relevance",
+        "sentiment",
+        "topics",
+        "toxicity",
+        "fact_claim",
+        "urgency",
+        "question",
+        "model_version",
+    ] {
+        assert!(lines[0].get(key).is_some(), "{key} missing: {}", lines[0]);
+    }
+    assert_eq!(lines[1]["line"], 2);
+    assert!(lines[1]["error"].as_str().unwrap().contains("invalid JSON"));
+    assert!(run.stderr.contains("stdin:2:"), "{}", run.stderr);
+    assert_eq!(lines[2]["language"], "other");
+    assert_eq!(lines[3]["id"], "c");
+    assert_eq!(lines[3]["language"], "de");
+    assert!(lines[4]["error"].as_str().unwrap().contains("text"));
+}
+
+#[test]
+fn classify_lines_format() {
+    let run = classify(
+        "Where is my card?\n\nNever again, switching to Delta\n".as_bytes(),
+        "lines",
+    );
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0]["question"].as_f64().unwrap() > 0.8);
+    assert!(lines[2]["churn"].as_f64().unwrap() > 0.8);
+}
+
+#[test]
+fn eval_json_shape_and_train_determinism() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = shared("germeval2018/germeval2018.training.txt");
+    let run: Run = kv(&data)
+        .args([
+            "eval",
+            "--task",
+            "offense",
+            "--format",
+            "germeval2018",
+            "--json",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    for key in [
+        "task",
+        "n",
+        "micro_f1",
+        "macro_f1",
+        "per_class",
+        "confusion",
+    ] {
+        assert!(v.get(key).is_some(), "{key}: {v}");
+    }
+    assert_eq!(v["n"], 5009);
+    assert!(v["per_class"]["OFFENSE"]["recall"].as_f64().is_some());
+    // A small training file: same data and seed, same bytes.
+    let small = dir.path().join("small.txt");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &small,
+        text.lines().take(400).collect::<Vec<_>>().join("\n"),
+    )
+    .unwrap();
+    let train = |out: &str| -> Vec<u8> {
+        let path = dir.path().join(out);
+        let run: Run = kv(&data)
+            .args([
+                "train",
+                "--task",
+                "offense",
+                "--format",
+                "germeval2018",
+                "--bits",
+                "16",
+                "-o",
+            ])
+            .arg(&path)
+            .arg(&small)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        std::fs::read(path).unwrap()
+    };
+    assert_eq!(train("a.kvm"), train("b.kvm"));
+}
