@@ -143,6 +143,7 @@ impl std::fmt::Debug for Casebook {
 
 const INDEX_CAP: usize = 256;
 const BAND_CAP: usize = 32;
+const CANDIDATES_PER_TERM: usize = 16;
 
 impl Casebook {
     pub fn new(config: CaseConfig) -> Self {
@@ -229,7 +230,14 @@ impl Casebook {
                 continue;
             }
             if let Some(list) = self.index.get(&t) {
-                candidates.extend(list.iter().copied().filter(|&c| self.is_active(c, at)));
+                // The newest few cases per term: bounds the work per message.
+                candidates.extend(
+                    list.iter()
+                        .rev()
+                        .take(CANDIDATES_PER_TERM)
+                        .copied()
+                        .filter(|&c| self.is_active(c, at)),
+                );
             }
         }
         candidates.sort_unstable();
