@@ -265,17 +265,22 @@ impl Store {
             conds.push(cond.replace('?', &format!("?{}", args.len())));
         };
         use rusqlite::types::Value as V;
+        // Unary `+` keeps SQLite from using a filter column's index, so the index of the sort
+        // order is walked (LIMIT stops early) instead of filtering then sorting everything.
+        let by_priority = q.sort == ConversationSort::Priority;
+        let c_ = if by_priority { "+c." } else { "c." };
+        let f_ = if by_priority { "f." } else { "+f." };
         if let Some(s) = &q.state {
-            push("c.state = ?", V::Text(s.clone()));
+            push(&format!("{c_}state = ?"), V::Text(s.clone()));
         }
         if let Some(s) = &q.channel {
-            push("c.channel = ?", V::Text(s.clone()));
+            push(&format!("{c_}channel = ?"), V::Text(s.clone()));
         }
         if let Some(s) = &q.language {
-            push("f.language = ?", V::Text(s.clone()));
+            push(&format!("{f_}language = ?"), V::Text(s.clone()));
         }
         if let Some(s) = &q.sentiment {
-            push("f.sentiment = ?", V::Text(s.clone()));
+            push(&format!("{f_}sentiment = ?"), V::Text(s.clone()));
         }
         if let Some(s) = &q.topic {
             push(
@@ -284,13 +289,13 @@ impl Store {
             );
         }
         if let Some(c) = q.case_id {
-            push("f.case_id = ?", V::Integer(c));
+            push(&format!("{f_}case_id = ?"), V::Integer(c));
         }
         if let Some(a) = &q.assignee {
             if a.is_empty() || a == "none" {
-                push("f.assignee IS NULL AND ? IS NULL", V::Null);
+                push(&format!("{f_}assignee IS NULL AND ? IS NULL"), V::Null);
             } else {
-                push("f.assignee = ?", V::Text(a.clone()));
+                push(&format!("{f_}assignee = ?"), V::Text(a.clone()));
             }
         }
         if let Some(t) = &q.from {
