@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0190_web_views.sql"),
     },
     Migration {
+        version: 191,
+        name: "web_identity_index",
+        sql: include_str!("migrations/0191_web_identity_index.sql"),
+    },
+    Migration {
         version: 200,
         name: "workflow",
         sql: include_str!("migrations/0200_workflow.sql"),

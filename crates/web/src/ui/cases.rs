@@ -47,7 +47,35 @@ struct AlarmsPage {
     can_ack: bool,
 }
 
-type Replay = Vec<(store::StoredMessage, Option<model::Analysis>)>;
+pub type Replay = Vec<(store::StoredMessage, Option<model::Analysis>)>;
+
+type Versioned<T> = std::sync::Mutex<Option<(i64, String, std::sync::Arc<T>)>>;
+static REPLAY_CACHE: Versioned<Replay> = std::sync::Mutex::new(None);
+static ALERT_CACHE: Versioned<(Vec<Alert>, Vec<Svg>)> = std::sync::Mutex::new(None);
+
+fn cached<T>(cache: &Versioned<T>, version: i64, key: &str) -> Option<std::sync::Arc<T>> {
+    let g = cache.lock().ok()?;
+    let (v, k, value) = g.as_ref()?;
+    (*v == version && k == key).then(|| value.clone())
+}
+
+fn remember<T>(cache: &Versioned<T>, version: i64, key: &str, value: std::sync::Arc<T>) {
+    if let Ok(mut g) = cache.lock() {
+        *g = Some((version, key.to_owned(), value));
+    }
+}
+
+/// The newest customer messages, read again only when a message arrived since (the store's
+/// newest message id is the version).
+pub async fn replay(state: &AppState) -> Result<std::sync::Arc<Replay>, crate::error::ApiError> {
+    let version = state.read(|st| st.inbox_version()).await?;
+    if let Some(r) = cached(&REPLAY_CACHE, version, "") {
+        return Ok(r);
+    }
+    let r = std::sync::Arc::new(state.read(|st| st.recent_inbound(REPLAY)).await?);
+    remember(&REPLAY_CACHE, version, "", r.clone());
+    Ok(r)
+}
 
 fn topics_of<'a>(m: &'a model::Message, a: Option<&'a model::Analysis>) -> Vec<&'a str> {
     match a {
@@ -155,20 +183,27 @@ pub async fn load_alarms(
     state: &AppState,
     s: &'static super::i18n::Strings,
 ) -> Result<(Vec<AlarmView>, Vec<AlarmView>), crate::error::ApiError> {
-    let (messages, audit) = state
-        .read(|st| Ok::<_, store::StoreError>((st.recent_inbound(REPLAY)?, st.audit_log(1000)?)))
-        .await?;
-    let alerts = tokio::task::spawn_blocking(move || {
-        let alerts = replay_alerts(&messages);
-        let charts: Vec<Svg> = alerts
-            .iter()
-            .take(20)
-            .map(|a| alert_chart(a, &messages, s))
-            .collect();
-        (alerts, charts)
-    })
-    .await?;
-    let (alerts, charts) = alerts;
+    let audit = state.read(|st| st.audit_log(1000)).await?;
+    let version = state.read(|st| st.inbox_version()).await?;
+    let computed = match cached(&ALERT_CACHE, version, s.volume) {
+        Some(c) => c,
+        None => {
+            let messages = replay(state).await?;
+            let c = tokio::task::spawn_blocking(move || {
+                let alerts = replay_alerts(&messages);
+                let charts: Vec<Svg> = alerts
+                    .iter()
+                    .take(20)
+                    .map(|a| alert_chart(a, &messages, s))
+                    .collect();
+                std::sync::Arc::new((alerts, charts))
+            })
+            .await?;
+            remember(&ALERT_CACHE, version, s.volume, c.clone());
+            c
+        }
+    };
+    let (alerts, charts) = (computed.0.clone(), &computed.1);
     let acks: BTreeMap<String, String> = audit
         .into_iter()
         .filter(|e| e.action == ACK_ACTION)
@@ -287,10 +322,7 @@ fn daily(messages: &Replay, members: &[usize]) -> Vec<f64> {
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> UiResult {
     viewer.require(Permission::Read)?;
-    let messages = state
-        .read(|st| st.recent_inbound(REPLAY))
-        .await
-        .map_err(viewer.error())?;
+    let messages = replay(&state).await.map_err(viewer.error())?;
     let s = viewer.s();
     let mut cases: Vec<CaseRow> = groups(&messages)
         .into_iter()
@@ -355,10 +387,7 @@ pub async fn page(
     Path(key): Path<String>,
 ) -> UiResult {
     viewer.require(Permission::Read)?;
-    let messages = state
-        .read(|st| st.recent_inbound(REPLAY))
-        .await
-        .map_err(viewer.error())?;
+    let messages = replay(&state).await.map_err(viewer.error())?;
     let s = viewer.s();
     let all = groups(&messages);
     let Some(g) = all.get(key.as_str()) else {

@@ -13,8 +13,6 @@ use super::frame::{Frame, Viewer};
 use crate::auth::Permission;
 use crate::state::AppState;
 
-const RECENT: u32 = 50_000;
-
 pub struct TableRow {
     pub label: String,
     pub values: Vec<String>,
@@ -78,14 +76,11 @@ fn series_chart(
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> UiResult {
     viewer.require(Permission::Report)?;
     let s = viewer.s();
-    let messages = state
-        .read(|st| st.recent_inbound(RECENT))
-        .await
-        .map_err(viewer.error())?;
+    let messages = super::cases::replay(&state).await.map_err(viewer.error())?;
     let mut by_sentiment: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     let mut by_channel: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     let mut days: Vec<String> = Vec::new();
-    for (m, a) in &messages {
+    for (m, a) in messages.iter() {
         let day = m.message.created_at.format("%Y-%m-%d").to_string();
         if days.last() != Some(&day) {
             days.push(day.clone());
