@@ -8,7 +8,7 @@
 //! `--reads R` (500 per read scenario).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -133,7 +133,7 @@ fn read_batches(input: &Path, messages: usize, batch: usize) -> anyhow::Result<V
 async fn load(
     base: &str,
     token: &str,
-    input: &PathBuf,
+    input: &Path,
     messages: usize,
     batch: usize,
     concurrency: usize,

@@ -18,29 +18,69 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["model"]),
     ("notify", &["model"]),
     ("report", &["model"]),
-    ("engine", &["model", "ingest", "analysis", "workflow", "store", "notify", "report"]),
-    ("web", &["model", "ingest", "analysis", "workflow", "store", "notify", "report", "engine"]),
-    ("cli", &["model", "ingest", "analysis", "workflow", "store", "notify", "report", "engine", "web"]),
-    ("xtask", &["model", "ingest", "analysis", "workflow", "store", "notify", "report", "engine"]),
+    (
+        "engine",
+        &[
+            "model", "ingest", "analysis", "workflow", "store", "notify", "report",
+        ],
+    ),
+    (
+        "web",
+        &[
+            "model", "ingest", "analysis", "workflow", "store", "notify", "report", "engine",
+        ],
+    ),
+    (
+        "cli",
+        &[
+            "model", "ingest", "analysis", "workflow", "store", "notify", "report", "engine", "web",
+        ],
+    ),
+    (
+        "xtask",
+        &[
+            "model", "ingest", "analysis", "workflow", "store", "notify", "report", "engine",
+        ],
+    ),
 ];
 
 /// External crates the pure crates must not use: no IO runtime, no network, no database.
-const IMPURE: &[&str] = &["tokio", "reqwest", "rusqlite", "axum", "hyper", "tokio-postgres", "async-nats"];
+const IMPURE: &[&str] = &[
+    "tokio",
+    "reqwest",
+    "rusqlite",
+    "axum",
+    "hyper",
+    "tokio-postgres",
+    "async-nats",
+];
 const PURE_CRATES: &[&str] = &["model", "analysis", "workflow"];
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// Normal (non-dev) dependencies of each workspace member, by package name.
 fn workspace_deps() -> anyhow::Result<BTreeMap<String, Vec<String>>> {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(root())
         .output()
         .context("running cargo metadata")?;
     if !out.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let mut deps = BTreeMap::new();
@@ -76,11 +116,17 @@ pub fn check_dependency_direction() -> anyhow::Result<()> {
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { bail!("{}", problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}", problems.join("\n"))
+    }
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
@@ -114,23 +160,39 @@ pub fn check_file_headers() -> anyhow::Result<()> {
     if missing.is_empty() {
         Ok(())
     } else {
-        bail!("files without a `//!` line saying what they are for:\n{}", missing.join("\n"))
+        bail!(
+            "files without a `//!` line saying what they are for:\n{}",
+            missing.join("\n")
+        )
     }
 }
 
 pub fn check_no_stubs() -> anyhow::Result<()> {
     // Built from pieces so this file does not match itself.
-    let markers = [["todo", "!("].concat(), ["unimplemented", "!("].concat(), ["#[", "ignore]"].concat()];
+    let markers = [
+        ["todo", "!("].concat(),
+        ["unimplemented", "!("].concat(),
+        ["#[", "ignore]"].concat(),
+    ];
     let mut found = Vec::new();
     for f in our_rust_files() {
         let text = std::fs::read_to_string(&f).unwrap_or_default();
         for (i, line) in text.lines().enumerate() {
             if markers.iter().any(|m| line.contains(m.as_str())) {
-                found.push(format!("{}:{}: {}", f.strip_prefix(root()).unwrap_or(&f).display(), i + 1, line.trim()));
+                found.push(format!(
+                    "{}:{}: {}",
+                    f.strip_prefix(root()).unwrap_or(&f).display(),
+                    i + 1,
+                    line.trim()
+                ));
             }
         }
     }
-    if found.is_empty() { Ok(()) } else { bail!("stubs or ignored tests:\n{}", found.join("\n")) }
+    if found.is_empty() {
+        Ok(())
+    } else {
+        bail!("stubs or ignored tests:\n{}", found.join("\n"))
+    }
 }
 
 pub fn run() -> anyhow::Result<()> {

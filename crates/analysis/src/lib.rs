@@ -2,16 +2,16 @@
 //! claims, churn intent, urgency; similar complaints grouped into cases; bursts of criticism.
 //! Pure, synchronous and deterministic: no IO, no async, never fails (uncertainty is a value).
 
+pub mod analyzer;
+pub mod bundled;
 pub mod burst;
 pub mod cases;
+pub mod evaluation;
 pub mod features;
+pub mod lexicon;
 pub mod linear;
 pub mod suggest;
-pub mod text;
-pub mod bundled;
-pub mod evaluation;
 pub mod task;
-pub mod analyzer;
-pub mod lexicon;
+pub mod text;
 
 pub use analyzer::{Analyzer, AnalyzerScratch, KeywordTopic};

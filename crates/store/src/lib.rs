@@ -16,12 +16,12 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub mod accounts;
-pub mod server;
 mod contacts;
 mod conversations;
 mod messages;
 pub mod migrations;
 pub mod report_facts;
+pub mod server;
 mod stats;
 pub mod time;
 mod web_views;

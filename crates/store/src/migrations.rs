@@ -33,7 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "accounts",
         sql: include_str!("migrations/0100_accounts.sql"),
     },
-    Migration { version: 101, name: "server", sql: include_str!("migrations/0101_server.sql") },
+    Migration {
+        version: 101,
+        name: "server",
+        sql: include_str!("migrations/0101_server.sql"),
+    },
     Migration {
         version: 190,
         name: "web_views",

@@ -37,12 +37,19 @@ pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
         out.write_all(b"\n")?;
     }
     out.flush()?;
-    println!("Demo-Daten / demo data: {} messages -> {}", messages.len(), path.display());
+    println!(
+        "Demo-Daten / demo data: {} messages -> {}",
+        messages.len(),
+        path.display()
+    );
 
     let mut store = Store::open(&settings.data_dir)
         .with_context(|| format!("opening the store in {}", settings.data_dir.display()))?;
     let counts = store.insert_messages(&messages)?;
-    println!("imported {}, duplicates {}", counts.inserted, counts.duplicates);
+    println!(
+        "imported {}, duplicates {}",
+        counts.inserted, counts.duplicates
+    );
 
     let analyzer = Analyzer::new();
     let mut watcher = Watcher::new(CaseConfig::default(), MonitorConfig::default());
@@ -69,14 +76,25 @@ pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
         stats.conversations.open,
         stats.contacts
     );
-    let inbound = messages.iter().filter(|m| m.direction == Direction::Inbound).count();
+    let inbound = messages
+        .iter()
+        .filter(|m| m.direction == Direction::Inbound)
+        .count();
     println!(
         "Analyse / analysis of {inbound} customer messages: {negative} negative, {churn} churn intent \
          (\"nie wieder\", \"ich kündige\"), {toxic} insulting, {claims} fact claims"
     );
 
-    let mut cases: Vec<_> = watcher.casebook.cases().filter(|c| c.customers >= 3).collect();
-    cases.sort_by(|a, b| b.customers.cmp(&a.customers).then(a.case_id.cmp(&b.case_id)));
+    let mut cases: Vec<_> = watcher
+        .casebook
+        .cases()
+        .filter(|c| c.customers >= 3)
+        .collect();
+    cases.sort_by(|a, b| {
+        b.customers
+            .cmp(&a.customers)
+            .then(a.case_id.cmp(&b.case_id))
+    });
     println!("\nKein Einzelfall / not an isolated case:");
     for case in cases.iter().take(5) {
         println!(
@@ -90,7 +108,10 @@ pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
     }
 
     println!("\nFrühwarnung / early warning:");
-    let opened: Vec<_> = alerts.iter().filter(|a| a.event == AlertEvent::Opened).collect();
+    let opened: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.event == AlertEvent::Opened)
+        .collect();
     if opened.is_empty() {
         println!("  no alert");
     }

@@ -14,8 +14,12 @@ use crate::config::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, value_parser = parse_task)]
-    pub task: Task,
+    /// A classifier task, or `suggest` (suggested answers: see eval_suggest.rs).
+    #[arg(long)]
+    pub task: String,
+    /// `--task suggest`: the file indexed as solved conversations.
+    #[arg(long, value_name = "FILE")]
+    pub train: Option<PathBuf>,
     /// Format of FILE (see `train --help`).
     #[arg(long)]
     pub format: String,
@@ -39,7 +43,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
-    let examples = load_examples(args.task, &args.format, &args.files)?;
+    if args.task == "suggest" {
+        let train = args
+            .train
+            .as_deref()
+            .context("--task suggest needs --train FILE")?;
+        return super::eval_suggest::run(&args.format, train, &args.files);
+    }
+    let task: Task = parse_task(&args.task).map_err(anyhow::Error::msg)?;
+    let examples = load_examples(task, &args.format, &args.files)?;
     anyhow::ensure!(!examples.is_empty(), "no labelled examples");
     let report = if let Some(k) = args.cv {
         anyhow::ensure!(k >= 2, "--cv needs K >= 2");
@@ -47,9 +59,9 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
             args.model.is_none(),
             "--cv trains its own models; drop --model"
         );
-        let extra = load_also(args.task, &args.also)?;
-        let cfg = args.hyper.config(args.task, main_lang(&examples))?;
-        evaluation::cross_validate(args.task.name(), &examples, &extra, k, &cfg)
+        let extra = load_also(task, &args.also)?;
+        let cfg = args.hyper.config(task, main_lang(&examples))?;
+        evaluation::cross_validate(task.name(), &examples, &extra, k, &cfg)
     } else {
         anyhow::ensure!(args.also.is_empty(), "--also only works with --cv");
         let model = match &args.model {
@@ -58,15 +70,12 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
                 LinearModel::from_bytes(&bytes)
                     .with_context(|| format!("loading {}", p.display()))?
             }
-            None => analysis::bundled::model(args.task, main_lang(&examples), Some(&args.format))
+            None => analysis::bundled::model(task, main_lang(&examples), Some(&args.format))
                 .with_context(|| {
-                format!(
-                    "no bundled model for task {}; pass --model",
-                    args.task.name()
-                )
-            })?,
+                    format!("no bundled model for task {}; pass --model", task.name())
+                })?,
         };
-        evaluation::evaluate(args.task.name(), &model, &examples)
+        evaluation::evaluate(task.name(), &model, &examples)
     };
     println!("{}", serde_json::to_string(&report)?);
     Ok(ExitCode::SUCCESS)

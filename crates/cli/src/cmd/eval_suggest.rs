@@ -241,7 +241,7 @@ mod tests {
                 .all(|p| !p.brand.is_empty() && !p.reply.is_empty())
         );
         // the training set answers itself: every query finds its own reply first
-        let r = evaluate("twcs", &sample, &[sample.clone()]).unwrap();
+        let r = evaluate("twcs", &sample, std::slice::from_ref(&sample)).unwrap();
         assert_eq!(r.scores.n, pairs.len());
         assert!(r.scores.top1 > 0.9, "{r:?}");
         assert!(r.chance_top1.unwrap() < r.scores.top1);

@@ -7,7 +7,13 @@ use crate::{Run, kv};
 fn demo_imports_analyses_and_warns_idempotently() {
     let dir = tempfile::tempdir().unwrap();
     let alerts = dir.path().join("alerts.jsonl");
-    let first: Run = kv(dir.path()).arg("demo").arg("--alerts").arg(&alerts).output().unwrap().into();
+    let first: Run = kv(dir.path())
+        .arg("demo")
+        .arg("--alerts")
+        .arg(&alerts)
+        .output()
+        .unwrap()
+        .into();
     assert_eq!(first.code, 0, "{first:?}");
     assert!(first.stdout.contains("duplicates 0"), "{}", first.stdout);
     assert!(dir.path().join("demo/demo.jsonl").exists());
@@ -20,9 +26,22 @@ fn demo_imports_analyses_and_warns_idempotently() {
         .filter(|a| a["event"] == "opened")
         .collect();
     assert!(!opened.is_empty(), "no alert in {text}");
-    assert!(opened.iter().all(|a| a["detected_at"].as_str().unwrap().starts_with("2026-03-04T14")));
-    assert!(opened.iter().any(|a| a["customers"].as_u64().unwrap() >= 10));
-    assert!(first.stdout.contains("hamburg"), "a case about Hamburg: {}", first.stdout);
+    assert!(opened.iter().all(|a| {
+        a["detected_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-03-04T14")
+    }));
+    assert!(
+        opened
+            .iter()
+            .any(|a| a["customers"].as_u64().unwrap() >= 10)
+    );
+    assert!(
+        first.stdout.contains("hamburg"),
+        "a case about Hamburg: {}",
+        first.stdout
+    );
 
     // Running it again adds nothing.
     let second: Run = kv(dir.path()).arg("demo").output().unwrap().into();

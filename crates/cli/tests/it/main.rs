@@ -7,8 +7,8 @@ mod demo;
 mod import_data;
 mod report;
 mod round_trip;
-mod understanding;
 mod serve_crash;
+mod understanding;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -22,10 +22,10 @@ fn start(data: &Path) -> (Child, String) {
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(addr.to_owned());
-                }
+            if let Some(addr) = line.strip_prefix("listening on ")
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(addr.to_owned());
             }
         }
     });
