@@ -14,6 +14,15 @@ pub async fn alerts(State(state): State<AppState>) -> Json<Value> {
     Json(json!({"alerts": state.engine().alerts()}))
 }
 
+/// The same figures as `kundenversteher report --format json` and the front row, with the
+/// method and the counts behind every figure.
+pub async fn report(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let report = crate::ui::figures::current(&state).await?;
+    let value = serde_json::to_value(&*report)
+        .map_err(|e| ApiError::internal(format!("serialising the report: {e}")))?;
+    Ok(Json(value))
+}
+
 /// Cases as the case stage filed conversations under them (counts of conversations).
 pub async fn cases(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let cases = state.read(|s| s.case_counts(200)).await?;

@@ -290,6 +290,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             .handler(|| get(insight::cases)),
         row(Method::GET, "/api/v1/alerts", Read, "insight", "Early-warning alerts (bursts), newest first")
             .handler(|| get(insight::alerts)),
+        row(Method::GET, "/api/v1/report", Read, "insight", "The figures of `kundenversteher report` over the whole store (docs/METRICS.md), at most five minutes old")
+            .handler(|| get(insight::report)),
         row(Method::GET, "/api/v1/kb", Public, "kb", "Public knowledge base: search articles")
             .handler(|| get(insight::kb_search))
             .query(&[("q", "words")]),

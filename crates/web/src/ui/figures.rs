@@ -12,7 +12,9 @@ use crate::state::AppState;
 
 const MAX_AGE: Duration = Duration::from_secs(300);
 
-static CACHE: Mutex<Option<(Instant, Arc<Report>)>> = Mutex::new(None);
+/// The cached report, keyed by the database it was computed from (several servers can run in
+/// one process, as in the tests).
+static CACHE: Mutex<Option<(usize, Instant, Arc<Report>)>> = Mutex::new(None);
 
 fn compute(st: &store::Store) -> Result<Report, store::StoreError> {
     let opts = FactsOptions::default();
@@ -42,15 +44,17 @@ fn compute(st: &store::Store) -> Result<Report, store::StoreError> {
 
 /// The report over the whole store, at most five minutes old.
 pub async fn current(state: &AppState) -> Result<Arc<Report>, ApiError> {
+    let db = Arc::as_ptr(state.database()) as usize;
     if let Ok(g) = CACHE.lock()
-        && let Some((at, r)) = g.as_ref()
+        && let Some((key, at, r)) = g.as_ref()
+        && *key == db
         && at.elapsed() < MAX_AGE
     {
         return Ok(r.clone());
     }
     let r = Arc::new(state.read(compute).await?);
     if let Ok(mut g) = CACHE.lock() {
-        *g = Some((Instant::now(), r.clone()));
+        *g = Some((db, Instant::now(), r.clone()));
     }
     Ok(r)
 }

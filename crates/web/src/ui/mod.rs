@@ -14,7 +14,7 @@ mod conversation;
 mod csrf;
 mod dashboard;
 mod error;
-mod figures;
+pub(crate) mod figures;
 mod frame;
 mod front;
 mod i18n;

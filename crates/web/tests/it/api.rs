@@ -343,3 +343,45 @@ async fn signed_webhook_intake() {
     assert_eq!(old.status(), 401);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn report_figures_over_the_api() {
+    let server = TestServer::start().await;
+    let ingest = server.token("ingest").await;
+    let lead = server.login_as("lena", "lead").await;
+    let question = message("10", "kunde10", "Wo bleibt meine Erstattung?", None);
+    let mut reply = message(
+        "11",
+        "FirmaHilfe",
+        "Die Erstattung ist unterwegs.",
+        Some("10"),
+    );
+    reply["direction"] = json!("outbound");
+    reply["created_at"] = json!("2026-11-24T10:30:00Z");
+    let unanswered = message("12", "kunde12", "Hallo? Niemand da?", None);
+    let (status, body) = ingest
+        .post("/api/v1/messages", json!([question, reply, unanswered]))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    server.settle().await;
+    let (status, report) = lead.get("/api/v1/report").await;
+    assert_eq!(status, 200, "{report}");
+    assert!(report["method"].is_object(), "{report}");
+    // Groups are by brand by default: the answered conversation belongs to the brand that
+    // replied, the unanswered one to no brand.
+    let groups = report["groups"].as_array().expect("groups");
+    let sum = |key: &str| {
+        groups
+            .iter()
+            .map(|g| g[key].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    assert_eq!(sum("inbound_conversations"), 2, "{report}");
+    assert_eq!(sum("responded_conversations"), 1, "{report}");
+    let brand = groups
+        .iter()
+        .find(|g| g["key"] == "FirmaHilfe")
+        .expect("brand group");
+    assert_eq!(brand["response_rate"], 1.0, "{report}");
+    assert_eq!(brand["first_response_time_s"]["median"], 1800.0, "{report}");
+}
