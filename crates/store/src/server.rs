@@ -341,38 +341,18 @@ impl Store {
             "conversations c LEFT JOIN conversation_facets f ON f.conversation_id = c.id"
         };
         let sql = format!(
-            "SELECT c.id, c.channel, c.state, c.first_at, c.last_at, c.message_count,
-                    f.language, f.sentiment, f.topics, f.case_id, f.assignee, COALESCE(f.priority, 0)
-             FROM {from}
+            "SELECT {ROW_COLUMNS} FROM {from}
              {} ORDER BY {order} LIMIT {}",
-            if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) },
+            if conds.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conds.join(" AND "))
+            },
             limit + 1
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt
-            .query_map(params_from_iter(args.iter()), |r| {
-                let first: String = r.get(3)?;
-                let last: String = r.get(4)?;
-                let topics: Option<String> = r.get(8)?;
-                Ok(ConversationRow {
-                    id: r.get(0)?,
-                    channel: r.get(1)?,
-                    state: r.get(2)?,
-                    first_at: time::from_sql(&first).unwrap_or_default(),
-                    last_at: time::from_sql(&last).unwrap_or_default(),
-                    message_count: r.get::<_, i64>(5)? as u64,
-                    language: r.get(6)?,
-                    sentiment: r.get(7)?,
-                    topics: topics
-                        .unwrap_or_default()
-                        .split_whitespace()
-                        .map(str::to_owned)
-                        .collect(),
-                    case_id: r.get(9)?,
-                    assignee: r.get(10)?,
-                    priority: r.get(11)?,
-                })
-            })?
+            .query_map(params_from_iter(args.iter()), read_conversation_row)?
             .collect::<Result<Vec<_>, _>>()?;
         let next = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
@@ -391,36 +371,14 @@ impl Store {
 
     /// The facets row of one conversation, for the detail view.
     pub fn conversation_row(&self, id: i64) -> Result<Option<ConversationRow>, StoreError> {
-        // Reuse the list query with a filter on the id via the cursor-free path.
-        let sql = "SELECT c.id, c.channel, c.state, c.first_at, c.last_at, c.message_count,
-                    f.language, f.sentiment, f.topics, f.case_id, f.assignee, COALESCE(f.priority, 0)
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}
              FROM conversations c LEFT JOIN conversation_facets f ON f.conversation_id = c.id
-             WHERE c.id = ?1";
+             WHERE c.id = ?1"
+        );
         Ok(self
             .conn()
-            .query_row(sql, [id], |r| {
-                let first: String = r.get(3)?;
-                let last: String = r.get(4)?;
-                let topics: Option<String> = r.get(8)?;
-                Ok(ConversationRow {
-                    id: r.get(0)?,
-                    channel: r.get(1)?,
-                    state: r.get(2)?,
-                    first_at: time::from_sql(&first).unwrap_or_default(),
-                    last_at: time::from_sql(&last).unwrap_or_default(),
-                    message_count: r.get::<_, i64>(5)? as u64,
-                    language: r.get(6)?,
-                    sentiment: r.get(7)?,
-                    topics: topics
-                        .unwrap_or_default()
-                        .split_whitespace()
-                        .map(str::to_owned)
-                        .collect(),
-                    case_id: r.get(9)?,
-                    assignee: r.get(10)?,
-                    priority: r.get(11)?,
-                })
-            })
+            .query_row(&sql, [id], read_conversation_row)
             .optional()?)
     }
 
@@ -590,4 +548,33 @@ impl Store {
             Ok(erased)
         })
     }
+}
+
+/// The columns [`read_conversation_row`] reads, in its order (`c` = conversations, `f` = facets).
+const ROW_COLUMNS: &str = "c.id, c.channel, c.state, c.first_at, c.last_at, c.message_count,
+     f.language, f.sentiment, f.topics, f.case_id, f.assignee, COALESCE(f.priority, 0)";
+
+/// One [`ConversationRow`] from a row selected with [`ROW_COLUMNS`].
+fn read_conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
+    let first: String = r.get(3)?;
+    let last: String = r.get(4)?;
+    let topics: Option<String> = r.get(8)?;
+    Ok(ConversationRow {
+        id: r.get(0)?,
+        channel: r.get(1)?,
+        state: r.get(2)?,
+        first_at: time::from_sql(&first).unwrap_or_default(),
+        last_at: time::from_sql(&last).unwrap_or_default(),
+        message_count: r.get::<_, i64>(5)? as u64,
+        language: r.get(6)?,
+        sentiment: r.get(7)?,
+        topics: topics
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        case_id: r.get(9)?,
+        assignee: r.get(10)?,
+        priority: r.get(11)?,
+    })
 }
