@@ -118,12 +118,7 @@ impl CsvRecords {
             Err(e) => {
                 self.done = true;
                 let no = self.lines.next_no();
-                Some(Err(Rejected::new(
-                    &self.file,
-                    no,
-                    None,
-                    format!("read error: {e}"),
-                )))
+                Some(Err(Rejected::read_error(&self.file, no, &e)))
             }
         }
     }

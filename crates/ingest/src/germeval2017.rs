@@ -46,12 +46,7 @@ fn tsv_line(file: &str, line: std::io::Result<Line>) -> Option<Result<Record, Re
     let line = match line {
         Ok(line) => line,
         Err(e) => {
-            return Some(Err(Rejected::new(
-                file,
-                0,
-                None,
-                format!("read error: {e}"),
-            )));
+            return Some(Err(Rejected::read_error(file, 0, &e)));
         }
     };
     let no = line.no;
@@ -265,12 +260,7 @@ impl Iterator for XmlDocuments {
                 Some(Err(e)) => {
                     self.done = true;
                     let no = self.lines.next_no();
-                    return Some(Err(Rejected::new(
-                        &self.file,
-                        no,
-                        None,
-                        format!("read error: {e}"),
-                    )));
+                    return Some(Err(Rejected::read_error(&self.file, no, &e)));
                 }
                 None => {
                     self.done = true;

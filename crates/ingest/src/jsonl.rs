@@ -12,12 +12,7 @@ pub(crate) fn records(source: Source, _options: &Options) -> Records {
         let line = match line {
             Ok(line) => line,
             Err(e) => {
-                return Some(Err(Rejected::new(
-                    &file,
-                    0,
-                    None,
-                    format!("read error: {e}"),
-                )));
+                return Some(Err(Rejected::read_error(&file, 0, &e)));
             }
         };
         let no = line.no;

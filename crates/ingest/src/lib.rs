@@ -142,6 +142,11 @@ impl Rejected {
             reason: reason.into(),
         }
     }
+
+    /// The source could not be read at `line` (reading stops there).
+    pub fn read_error(file: &str, line: u64, error: &std::io::Error) -> Self {
+        Rejected::new(file, line, None, format!("read error: {error}"))
+    }
 }
 
 /// The stream of records of one source: `Ok` for a message, `Err` for a rejected record.

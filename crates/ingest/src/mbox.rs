@@ -75,12 +75,7 @@ impl Iterator for Emails {
                 Some(Err(e)) => {
                     self.done = true;
                     let no = self.lines.next_no();
-                    return Some(Err(Rejected::new(
-                        &self.file,
-                        no,
-                        None,
-                        format!("read error: {e}"),
-                    )));
+                    return Some(Err(Rejected::read_error(&self.file, no, &e)));
                 }
                 None => {
                     self.done = true;
