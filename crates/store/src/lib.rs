@@ -18,6 +18,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 pub mod accounts;
 mod contacts;
 mod conversations;
+pub mod live;
 mod messages;
 pub mod migrations;
 pub mod report_facts;
@@ -29,6 +30,7 @@ pub mod workflow;
 
 pub use contacts::Contact;
 pub use conversations::{Conversation, ConversationState};
+pub use live::{CaseUpdate, NotificationRow, StoredAlert, StoredCase, WebhookRow};
 pub use messages::{InsertCounts, StoredMessage};
 pub use stats::{ChannelCount, ConversationCounts, FirstReply, Stats};
 pub use web_views::{InboxEntry, InboxFilter, KbArticle};

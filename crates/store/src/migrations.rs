@@ -53,6 +53,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "workflow",
         sql: include_str!("migrations/0200_workflow.sql"),
     },
+    Migration {
+        version: 201,
+        name: "webhooks",
+        sql: include_str!("migrations/0201_webhooks.sql"),
+    },
+    Migration {
+        version: 300,
+        name: "cases_alerts",
+        sql: include_str!("migrations/0300_cases_alerts.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded. Safe to run at every start.
