@@ -59,6 +59,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0201_webhooks.sql"),
     },
     Migration {
+        version: 202,
+        name: "facet_workflow",
+        sql: include_str!("migrations/0202_facet_workflow.sql"),
+    },
+    Migration {
         version: 300,
         name: "cases_alerts",
         sql: include_str!("migrations/0300_cases_alerts.sql"),
