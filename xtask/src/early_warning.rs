@@ -526,6 +526,24 @@ fn purity(args: &[String]) -> anyhow::Result<()> {
             .unwrap();
         pure += best;
         total += ids.len();
+        if std::env::var_os("PURITY_DEBUG").is_some() {
+            eprintln!(
+                "{}\t{}\t{:?}\t{:?}",
+                ids.len(),
+                best,
+                book.case(assigned[ids[0]]).map(|c| c.label.clone()),
+                votes
+            );
+            if ids.len() == 2 {
+                for &i in ids {
+                    eprintln!(
+                        "    {:?} {}",
+                        cats(&messages[i]),
+                        messages[i].text.chars().take(160).collect::<String>()
+                    );
+                }
+            }
+        }
         // The same, with the catch-all `Allgemein` category ignored when a member has another.
         let mut votes2: BTreeMap<String, usize> = BTreeMap::new();
         for &i in ids {

@@ -88,7 +88,7 @@ impl Default for BurstConfig {
             warmup_bins: 288,
             prior_rate: None,
             min_rate: 0.02,
-            open_surprise: 10.0,
+            open_surprise: 12.0,
             calibration_days: 28,
             alert_days_per_week: 1.0,
             close_surprise: 2.0,
@@ -106,14 +106,18 @@ fn alpha(half_life: f64) -> f64 {
 }
 
 impl BurstConfig {
-    /// Defaults for per-case streams: a new case starts from a low prior rate and needs no
-    /// warm-up; no seasonal profile (cases are short-lived).
+    /// Defaults for per-case streams: a new case starts from a low prior rate (Poisson) and
+    /// needs no warm-up; no seasonal profile (cases are short-lived).
     pub fn for_cases() -> Self {
         BurstConfig {
             season: Season::None,
             prior_rate: Some(0.05),
             level_half_life_bins: 72.0,
-            initial_dispersion: 1.5,
+            // A new case has no history to measure over-dispersion on: Poisson around the
+            // prior rate (a negative binomial with a mean this small has so heavy a tail
+            // that a real burst needed ~18 messages in 30 minutes).
+            initial_dispersion: 1.0,
+            open_surprise: 10.0,
             min_customers: 8,
             calibration_days: 0,
             ..BurstConfig::default()
@@ -145,9 +149,10 @@ impl BurstConfig {
     }
 }
 
-/// Parameters of the three scopes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// Parameters of the three scopes. In a parameter file each scope's keys change that
+/// scope's own defaults (`[monitor.case] min_customers = 10` keeps the other case
+/// defaults, not those of `all`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonitorConfig {
     /// All negative public inbound messages.
     pub all: BurstConfig,
@@ -165,6 +170,73 @@ impl Default for MonitorConfig {
             case: BurstConfig::for_cases(),
             idle_secs: 7 * 86_400,
         }
+    }
+}
+
+/// Declares [`BurstPatch`]: every [`BurstConfig`] key optional, applied over a scope's
+/// defaults.
+macro_rules! burst_patch {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        /// Some keys of a [`BurstConfig`] (a parameter file's `[monitor.SCOPE]` table).
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct BurstPatch {
+            $($field: Option<$ty>,)*
+        }
+
+        impl BurstPatch {
+            fn apply(self, mut config: BurstConfig) -> BurstConfig {
+                $(if let Some(v) = self.$field {
+                    config.$field = v;
+                })*
+                config
+            }
+        }
+    };
+}
+
+burst_patch! {
+    bin_secs: i64,
+    windows: Vec<u32>,
+    season: Season,
+    level_half_life_bins: f64,
+    season_half_life_bins: f64,
+    dispersion_half_life_bins: f64,
+    initial_dispersion: f64,
+    max_dispersion: f64,
+    warmup_bins: u32,
+    prior_rate: Option<f64>,
+    min_rate: f64,
+    open_surprise: f64,
+    calibration_days: u32,
+    alert_days_per_week: f64,
+    close_surprise: f64,
+    close_after_bins: u32,
+    min_customers: u32,
+    min_ratio: f64,
+    cap_sigmas: f64,
+    sample_ids: usize,
+}
+
+impl<'de> Deserialize<'de> for MonitorConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        #[derive(Default)]
+        struct Raw {
+            all: BurstPatch,
+            topic: BurstPatch,
+            case: BurstPatch,
+            idle_secs: Option<i64>,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let defaults = MonitorConfig::default();
+        Ok(MonitorConfig {
+            all: raw.all.apply(defaults.all),
+            topic: raw.topic.apply(defaults.topic),
+            case: raw.case.apply(defaults.case),
+            idle_secs: raw.idle_secs.unwrap_or(defaults.idle_secs),
+        })
     }
 }
 
@@ -324,7 +396,7 @@ impl Monitor {
                 );
             }
         }
-        if let Some((id, label)) = signal.case {
+        if let Some((id, label)) = signal.case.filter(|_| signal.negative) {
             let stream = match self.cases.get_mut(id) {
                 Some(s) => s,
                 None => self
@@ -335,7 +407,8 @@ impl Monitor {
             if !stream.is_open() {
                 stream.set_label(label);
             }
-            // Every message of a case counts, weighted like the others.
+            // Only criticism makes a storm: a case's negative messages count (a viral
+            // joke or praise is not an early warning), weighted like the others.
             push(
                 stream,
                 &hit(signal.weight),

@@ -163,8 +163,8 @@ fn a_burst_gives_one_alert_updated_under_one_id_and_closed() {
     );
 }
 
-#[test]
-fn a_new_case_with_many_customers_alerts_at_once() {
+/// 30 customers write into one new case within 10 minutes.
+fn new_case_burst(negative: bool) -> Vec<Alert> {
     let mut monitor = Monitor::new(MonitorConfig::default());
     let onset = t0();
     let mut alerts = Vec::new();
@@ -176,13 +176,19 @@ fn a_new_case_with_many_customers_alerts_at_once() {
             at: onset + Duration::seconds(i * 20),
             customer: Customer::Id(xxhash_rust::xxh3::xxh3_64(author.as_bytes())),
             messages: 1,
-            negative: false,
+            negative,
             weight: 1.0,
             topics: Vec::new(),
             case: Some(("case-1", "re30 ausfall")),
         };
         monitor.observe_into(&signal, &mut alerts);
     }
+    alerts
+}
+
+#[test]
+fn a_new_case_with_many_customers_alerts_at_once() {
+    let alerts = new_case_burst(true);
     let opened: Vec<&Alert> = alerts
         .iter()
         .filter(|a| a.event == AlertEvent::Opened)
@@ -191,6 +197,34 @@ fn a_new_case_with_many_customers_alerts_at_once() {
     assert_eq!(opened[0].scope, AlertScope::Case);
     assert_eq!(opened[0].label.as_deref(), Some("re30 ausfall"));
     assert!(opened[0].customers >= 8);
+    // Detected early: by the 12th message (4 minutes), not at the end of the burst.
+    assert!(
+        opened[0].detected_at <= t0() + Duration::seconds(11 * 20),
+        "{:?}",
+        opened[0]
+    );
+}
+
+#[test]
+fn a_case_of_praise_or_jokes_gives_no_alert() {
+    // The same crowd, but nobody is negative (a viral joke, a compliment): not a storm.
+    assert!(new_case_burst(false).is_empty());
+}
+
+#[test]
+fn parameter_file_keys_keep_the_scope_defaults() {
+    let config: MonitorConfig =
+        serde_json::from_str(r#"{"case": {"min_customers": 12}, "all": {"open_surprise": 9.0}}"#)
+            .unwrap();
+    let defaults = MonitorConfig::default();
+    assert_eq!(config.case.min_customers, 12);
+    // The other case keys stay the case defaults, not those of scope `all`.
+    assert_eq!(config.case.prior_rate, defaults.case.prior_rate);
+    assert_eq!(config.case.calibration_days, defaults.case.calibration_days);
+    assert_eq!(config.all.open_surprise, 9.0);
+    assert_eq!(config.all.warmup_bins, defaults.all.warmup_bins);
+    assert_eq!(config.topic, defaults.topic);
+    assert!(serde_json::from_str::<MonitorConfig>(r#"{"case": {"nonsense": 1}}"#).is_err());
 }
 
 #[test]

@@ -43,6 +43,12 @@ pub struct CaseConfig {
     pub near_duplicate_min_tokens: usize,
     /// A case's score halves for every this many seconds since its last message.
     pub recency_half_life_secs: i64,
+    /// Without a shared identifier (code, hashtag, long number), a message must share at
+    /// least this many salient terms with a case to join it.
+    pub min_shared_words: usize,
+    /// Messages with more content tokens than this need a proportionally (square root)
+    /// higher score to join a case.
+    pub long_text_tokens: usize,
     /// Sample messages kept per case.
     pub samples: usize,
     /// Terms kept per case profile.
@@ -59,6 +65,8 @@ impl Default for CaseConfig {
             near_duplicate_bits: 3,
             near_duplicate_min_tokens: 4,
             recency_half_life_secs: 6 * 3600,
+            min_shared_words: 2,
+            long_text_tokens: 20,
             samples: 3,
             case_terms: 48,
         }
@@ -242,26 +250,40 @@ impl Casebook {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let needed = self.config.join_score * max_idf;
+        // Long texts share rare words by chance: the bar rises with the square root of the
+        // number of content tokens beyond `long_text_tokens` (tweets are not affected).
+        let length = (p.tokens as f32 / self.config.long_text_tokens.max(1) as f32)
+            .sqrt()
+            .max(1.0);
+        let needed = self.config.join_score * max_idf * length;
         let mut best: Option<(f32, u32)> = None;
         for c in candidates {
             let state = &self.cases[c as usize];
             let size = state.case.size as f32;
             // A term counts by how rare it is outside this case: a term that only this case
             // uses stays fully characteristic however often it is repeated.
-            let score: f32 = query
-                .iter()
-                .filter_map(|(t, _)| {
-                    state.terms.get(t).map(|&n| {
-                        let df = self.vocab.terms[*t as usize].df.saturating_sub(n).max(1);
-                        let idf_outside = ((self.vocab.docs as f32 + 1.0) / df as f32).ln() + 1.0;
-                        // Squared relative idf: rare terms decide, a pile of common
-                        // words does not add up to a case.
-                        let rel = idf_outside / max_idf;
-                        max_idf * rel * rel * n as f32 / size
-                    })
-                })
-                .sum();
+            let (mut score, mut shared, mut identifier) = (0.0f32, 0usize, false);
+            for (t, _) in &query {
+                let Some(&n) = state.terms.get(t) else {
+                    continue;
+                };
+                let term = &self.vocab.terms[*t as usize];
+                let df = term.df.saturating_sub(n).max(1);
+                let idf_outside = ((self.vocab.docs as f32 + 1.0) / df as f32).ln() + 1.0;
+                // Squared relative idf: rare terms decide, a pile of common words does not
+                // add up to a case.
+                let rel = idf_outside / max_idf;
+                score += max_idf * rel * rel * n as f32 / size;
+                if rel >= self.config.min_idf {
+                    shared += 1;
+                    identifier |= term.identifier;
+                }
+            }
+            // One shared identifier (`re30`, a flight number, a hashtag) can make a case;
+            // words need company: long texts share one rare word by chance.
+            if shared < self.config.min_shared_words && !identifier {
+                continue;
+            }
             // Recent cases first: the same problem is reported close in time.
             let age = (at - state.case.last_seen).num_seconds().max(0) as f32;
             let score = score * 0.5f32.powf(age / self.config.recency_half_life_secs.max(1) as f32);

@@ -28,6 +28,9 @@ const STOPWORDS: &[&str] = &[
 pub(crate) struct Term {
     pub surface: String,
     pub df: u32,
+    /// An identifier (code like `re30`, hashtag, number like a flight number): one shared
+    /// identifier can make a case, a shared word cannot.
+    pub identifier: bool,
 }
 
 /// The online vocabulary with document frequencies.
@@ -39,7 +42,7 @@ pub(crate) struct Vocabulary {
 }
 
 impl Vocabulary {
-    fn intern(&mut self, key: &str, surface: &str) -> u32 {
+    fn intern(&mut self, key: &str, surface: &str, identifier: bool) -> u32 {
         if let Some(&id) = self.index.get(key) {
             return id;
         }
@@ -48,6 +51,7 @@ impl Vocabulary {
         self.terms.push(Term {
             surface: surface.to_owned(),
             df: 0,
+            identifier,
         });
         id
     }
@@ -107,15 +111,15 @@ pub(crate) fn profile(
     let mut sim = [0i32; 64];
     let mut previous: u64 = 0;
     for t in tokens.iter() {
-        let key = match t.kind {
+        let (key, identifier) = match t.kind {
             TokenKind::Word if t.text.chars().count() >= 3 && !STOPWORDS.contains(&t.text) => {
-                t.stem
+                (t.stem, false)
             }
-            TokenKind::Code | TokenKind::Hashtag => t.text,
+            TokenKind::Code | TokenKind::Hashtag => (t.text, true),
             TokenKind::Number
                 if t.text.len() >= 3 && t.text.bytes().all(|b| b.is_ascii_digit()) =>
             {
-                t.text
+                (t.text, true)
             }
             _ => continue,
         };
@@ -127,7 +131,7 @@ pub(crate) fn profile(
             add_bits(&mut sim, h.rotate_left(17) ^ previous);
         }
         previous = h;
-        let id = vocab.intern(key, t.text);
+        let id = vocab.intern(key, t.text, identifier);
         if !p.terms.contains(&id) {
             p.terms.push(id);
         }

@@ -113,3 +113,17 @@ fn old_cases_take_no_new_members() {
     assert_ne!(a.case, b.case);
     assert!(b.new_case);
 }
+
+#[test]
+fn one_shared_rare_word_is_not_a_case_but_one_shared_code_is() {
+    let (_, a) = group(&[
+        "Gestern im Zug nach Hamburg gab es Schnitzel mit Pommes",
+        "Mein Nachbar kocht Schnitzel am Sonntag für die Familie",
+        "ICE598 steht seit einer Stunde vor Fulda",
+        "Warum gibt es im ICE598 kein WLAN",
+    ]);
+    // "schnitzel" alone (a rare word) does not make two unrelated texts a case ...
+    assert_ne!(a[0], a[1]);
+    // ... but the same train number does.
+    assert_eq!(a[2], a[3]);
+}
