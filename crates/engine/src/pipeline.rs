@@ -16,10 +16,12 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use model::{Analysis, Message};
+use model::{Analysis, Message, Timestamp};
 use store::{InsertCounts, StoredMessage};
 
 use crate::Db;
+use crate::clock::{Clock, SystemClock};
+use crate::outbox::Outbox;
 use crate::search::SearchIndex;
 
 /// Analyses one message. The classifiers crate provides the real one; see
@@ -33,13 +35,39 @@ pub trait Analyze: Send + Sync {
 pub struct Analysed {
     pub stored: StoredMessage,
     pub analysis: Analysis,
+    /// The case the message joined (set by the case stage for the stages after it).
+    pub case: Option<CaseRef>,
+}
+
+/// A stored case as the later stages see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseRef {
+    pub id: i64,
+    pub size: u64,
+    pub customers: u64,
+}
+
+/// What a stage sees besides the batch: the store, "now", who to tell, the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct StageContext<'a> {
+    pub db: &'a Db,
+    pub now: Timestamp,
+    pub outbox: &'a Outbox,
+    pub config: &'a EngineConfig,
 }
 
 /// A step after analysis and indexing: case grouping, burst detection, routing, ... Adding
 /// one: a type implementing `Stage` and one line in [`crate::stages::default_stages`].
+/// Stages run one after another on one thread, in list order, so a stage may read what an
+/// earlier one wrote into [`Analysed`].
 pub trait Stage: Send {
     fn name(&self) -> &'static str;
-    fn process(&mut self, batch: &[Analysed], db: &Db);
+    /// Once before the first batch: rebuild in-memory state from the store.
+    fn start(&mut self, _ctx: &StageContext<'_>) {}
+    fn process(&mut self, batch: &mut [Analysed], ctx: &StageContext<'_>);
+    /// About every [`EngineConfig::tick`]: time-driven work (response-time targets, bursts
+    /// that ended, changes other parts of the system stored).
+    fn tick(&mut self, _ctx: &StageContext<'_>) {}
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +80,15 @@ pub struct EngineConfig {
     pub backlog_wait: Duration,
     /// The search index commits at most this often.
     pub index_commit: Duration,
+    /// How often the stages' [`Stage::tick`] runs.
+    pub tick: Duration,
+    /// Conversations whose last customer message is older than this (in the clock's time)
+    /// are history: routed to a team for the record, but not assigned, timed or escalated.
+    pub live_horizon: chrono::Duration,
+    /// "Now" for response-time targets and escalations.
+    pub clock: Arc<dyn Clock>,
+    /// Where notifications go (log, webhooks).
+    pub outbox: Outbox,
 }
 
 impl Default for EngineConfig {
@@ -61,6 +98,10 @@ impl Default for EngineConfig {
             max_backlog: 200_000,
             backlog_wait: Duration::from_secs(10),
             index_commit: Duration::from_millis(500),
+            tick: Duration::from_secs(1),
+            live_horizon: chrono::Duration::days(7),
+            clock: Arc::new(SystemClock),
+            outbox: Outbox::log_only(),
         }
     }
 }
@@ -90,6 +131,10 @@ struct Shared {
     analysed: AtomicI64,
     /// Highest message id whose search document is committed.
     indexed: AtomicI64,
+    /// Highest message id through every stage.
+    reacted: AtomicI64,
+    /// Stage ticks so far.
+    ticks: AtomicI64,
     alerts: Mutex<Vec<model::Alert>>,
 }
 
@@ -116,6 +161,10 @@ pub struct Progress {
     pub ingested_upto: i64,
     pub analysed_upto: i64,
     pub indexed_upto: i64,
+    /// Highest message id through every stage.
+    pub reacted_upto: i64,
+    /// Stage ticks so far (tests wait for the next tick after moving a simulated clock).
+    pub ticks: i64,
 }
 
 impl Engine {
@@ -141,11 +190,13 @@ impl Engine {
             ingested: AtomicI64::new(max),
             analysed: AtomicI64::new(0),
             indexed: AtomicI64::new(indexed),
+            reacted: AtomicI64::new(0),
+            ticks: AtomicI64::new(0),
             alerts: Mutex::new(Vec::new()),
         });
         reindex_missing(&shared, indexed, config.batch)?;
         let (to_index, index_rx) = sync_channel::<(Vec<Analysed>, i64)>(4);
-        let (to_react, react_rx) = sync_channel::<Vec<Analysed>>(4);
+        let (to_react, react_rx) = sync_channel::<(Vec<Analysed>, i64)>(4);
         let mut threads = Vec::new();
         let s = shared.clone();
         let cfg = config.clone();
@@ -159,7 +210,10 @@ impl Engine {
         }));
         let stages = stages(AlertSink(shared.clone()));
         let s = shared.clone();
-        threads.push(spawn("kv-react", move || react_loop(&s, stages, react_rx)));
+        let cfg = config.clone();
+        threads.push(spawn("kv-react", move || {
+            react_loop(&s, &cfg, stages, react_rx)
+        }));
         Ok(Engine {
             shared,
             threads: Arc::new(Mutex::new(threads)),
@@ -180,6 +234,8 @@ impl Engine {
             ingested_upto: self.shared.ingested.load(Ordering::Acquire),
             analysed_upto: self.shared.analysed.load(Ordering::Acquire),
             indexed_upto: self.shared.indexed.load(Ordering::Acquire),
+            reacted_upto: self.shared.reacted.load(Ordering::Acquire),
+            ticks: self.shared.ticks.load(Ordering::Acquire),
         }
     }
 
@@ -264,12 +320,35 @@ impl Engine {
         let start = Instant::now();
         while start.elapsed() < timeout {
             let p = self.progress();
-            if p.analysed_upto >= target && p.indexed_upto >= target {
+            if p.analysed_upto >= target && p.indexed_upto >= target && p.reacted_upto >= target {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         false
+    }
+
+    /// Waits until the stages have ticked twice more (so a tick started after this call has
+    /// run completely), or `timeout` passes. Returns whether they did.
+    pub async fn next_ticks(&self, timeout: Duration) -> bool {
+        let target = self.shared.ticks.load(Ordering::Acquire) + 2;
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if self.shared.ticks.load(Ordering::Acquire) >= target {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    }
+
+    /// The engine's clock ("now" for targets and escalations).
+    pub fn now(&self) -> Timestamp {
+        self.config.clock.now()
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.config.outbox
     }
 
     /// Stops taking work, lets the threads finish what they hold (the index commits), and
@@ -392,7 +471,11 @@ fn analyse_loop(
             .into_iter()
             .map(|stored| {
                 let analysis = analyzer.analyze(&stored.message);
-                Analysed { stored, analysis }
+                Analysed {
+                    stored,
+                    analysis,
+                    case: None,
+                }
             })
             .collect();
         let per_message = started.elapsed().as_secs_f64() / analysed.len() as f64;
@@ -430,7 +513,7 @@ fn index_loop(
     shared: &Shared,
     cfg: &EngineConfig,
     rx: Receiver<(Vec<Analysed>, i64)>,
-    out: SyncSender<Vec<Analysed>>,
+    out: SyncSender<(Vec<Analysed>, i64)>,
 ) {
     let mut pending: i64 = 0;
     let mut last_commit = Instant::now();
@@ -467,7 +550,7 @@ fn index_loop(
                     commit(pending);
                     last_commit = Instant::now();
                 }
-                if !batch.is_empty() && out.send(batch).is_err() {
+                if out.send((batch, watermark)).is_err() {
                     break;
                 }
             }
@@ -486,13 +569,49 @@ fn index_loop(
     }
 }
 
-fn react_loop(shared: &Shared, mut stages: Vec<Box<dyn Stage>>, rx: Receiver<Vec<Analysed>>) {
-    while let Ok(batch) = rx.recv() {
-        for stage in &mut stages {
-            let started = Instant::now();
-            stage.process(&batch, &shared.db);
-            metrics::histogram!("stage_seconds", "stage" => stage.name())
-                .record(started.elapsed().as_secs_f64());
+/// Runs the stages: `start` once, then each batch through every stage in order, and a tick
+/// about every `cfg.tick` (also while batches keep coming).
+fn react_loop(
+    shared: &Shared,
+    cfg: &EngineConfig,
+    mut stages: Vec<Box<dyn Stage>>,
+    rx: Receiver<(Vec<Analysed>, i64)>,
+) {
+    let ctx = |now| StageContext {
+        db: &shared.db,
+        now,
+        outbox: &cfg.outbox,
+        config: cfg,
+    };
+    for stage in &mut stages {
+        stage.start(&ctx(cfg.clock.now()));
+    }
+    let mut last_tick = Instant::now();
+    loop {
+        let wait = cfg.tick.saturating_sub(last_tick.elapsed());
+        match rx.recv_timeout(wait) {
+            Ok((mut batch, watermark)) => {
+                if !batch.is_empty() {
+                    let c = ctx(cfg.clock.now());
+                    for stage in &mut stages {
+                        let started = Instant::now();
+                        stage.process(&mut batch, &c);
+                        metrics::histogram!("stage_seconds", "stage" => stage.name())
+                            .record(started.elapsed().as_secs_f64());
+                    }
+                }
+                shared.reacted.fetch_max(watermark, Ordering::AcqRel);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if last_tick.elapsed() >= cfg.tick {
+            let c = ctx(cfg.clock.now());
+            for stage in &mut stages {
+                stage.tick(&c);
+            }
+            shared.ticks.fetch_add(1, Ordering::AcqRel);
+            last_tick = Instant::now();
         }
     }
 }

@@ -90,6 +90,8 @@ struct Counters {
 #[derive(Debug)]
 struct Shared {
     queue: Mutex<VecDeque<Arc<Vec<u8>>>>,
+    /// The receivers; replaced as a whole by [`Notifier::set_webhooks`].
+    webhooks: Mutex<Arc<Vec<Webhook>>>,
     wake: tokio::sync::Notify,
     counters: Counters,
     capacity: usize,
@@ -122,12 +124,32 @@ impl Notifier {
             .map_err(|e| NotifyError::Client(e.to_string()))?;
         let shared = Arc::new(Shared {
             queue: Mutex::new(VecDeque::new()),
+            webhooks: Mutex::new(Arc::new(config.webhooks.clone())),
             wake: tokio::sync::Notify::new(),
             counters: Counters::default(),
             capacity: config.queue.max(1),
         });
         handle.spawn(deliver_loop(shared.clone(), Arc::new(config), client));
         Ok(Notifier { shared })
+    }
+
+    /// Replaces the receivers (an admin added or removed one). Bodies already queued go to
+    /// the new list; deliveries in flight finish with the old one.
+    pub fn set_webhooks(&self, webhooks: Vec<Webhook>) {
+        *self
+            .shared
+            .webhooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(webhooks);
+    }
+
+    /// The current receivers.
+    pub fn webhooks(&self) -> Arc<Vec<Webhook>> {
+        self.shared
+            .webhooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Queues `payload` as JSON for every webhook. Never blocks on the network.
@@ -189,12 +211,17 @@ async fn deliver_loop(shared: Arc<Shared>, config: Arc<NotifyConfig>, client: re
                 None => shared.wake.notified().await,
             }
         };
-        if Arc::strong_count(&shared) == 1 && config.webhooks.is_empty() {
+        let hooks = shared
+            .webhooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if Arc::strong_count(&shared) == 1 && hooks.is_empty() {
             return;
         }
         let (shared2, config2, client2) = (shared.clone(), config.clone(), client.clone());
         tokio::spawn(async move {
-            for hook in &config2.webhooks {
+            for hook in hooks.iter() {
                 deliver(&shared2, &config2, &client2, hook, &body).await;
             }
             drop(permit);

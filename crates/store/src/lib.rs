@@ -33,6 +33,7 @@ pub use conversations::{Conversation, ConversationState};
 pub use live::{CaseUpdate, NotificationRow, StoredAlert, StoredCase, WebhookRow};
 pub use messages::{InsertCounts, StoredMessage};
 pub use stats::{ChannelCount, ConversationCounts, FirstReply, Stats};
+pub use workflow::{AssignmentRow, ClockKind, ClockRow, WorkflowFacet};
 pub use web_views::{InboxEntry, InboxFilter, KbArticle};
 
 /// The database file inside the data folder.

@@ -212,6 +212,83 @@ impl Store {
         Ok(rows)
     }
 
+    /// When the newest case saw its last message (the cases page shows the month before).
+    pub fn latest_case_activity(&self) -> Result<Option<Timestamp>, StoreError> {
+        let s: Option<String> =
+            self.conn()
+                .query_row("SELECT MAX(last_seen) FROM cases", [], |r| r.get(0))?;
+        s.map(|s| {
+            time::from_sql(&s).map_err(|e| StoreError::Corrupt {
+                id: 0,
+                reason: e.to_string(),
+            })
+        })
+        .transpose()
+    }
+
+    /// Member messages of a case per day: `(YYYY-MM-DD, count)`, in day order.
+    pub fn case_daily_counts(&self, case_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT substr(m.created_at, 1, 10) AS day, COUNT(*) FROM case_messages cm
+             JOIN messages m ON m.id = cm.message_id WHERE cm.case_id = ?1 GROUP BY day ORDER BY day",
+        )?;
+        let rows = stmt
+            .query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Customer messages per hour in `[from, from + hours)` behind an alert of `scope`
+    /// (`all`: negative ones; `topic`: with topic `key`; `case`: members of stored case
+    /// `key`), for the alarm chart.
+    pub fn hourly_alert_volume(
+        &self,
+        scope: &str,
+        key: &str,
+        from: Timestamp,
+        hours: u32,
+    ) -> Result<Vec<i64>, StoreError> {
+        let to = from + chrono::Duration::hours(i64::from(hours));
+        let filter = match scope {
+            "topic" => {
+                "EXISTS (SELECT 1 FROM json_each(a.analysis, '$.topics') t
+                   WHERE json_extract(t.value, '$.label') = ?3)"
+            }
+            "case" => {
+                "EXISTS (SELECT 1 FROM case_messages cm WHERE cm.message_id = m.id AND cm.case_id = CAST(?3 AS INTEGER))"
+            }
+            _ => "json_extract(a.analysis, '$.sentiment.label') = 'negative' AND ?3 IS NOT NULL",
+        };
+        let sql = format!(
+            "SELECT substr(m.created_at, 1, 13), COUNT(*) FROM messages m
+             JOIN analyses a ON a.message_id = m.id
+             WHERE m.created_at >= ?1 AND m.created_at < ?2 AND m.direction = 'inbound' AND {filter}
+             GROUP BY 1"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let counts: std::collections::HashMap<String, i64> = stmt
+            .query_map(params![time::to_sql(&from), time::to_sql(&to), key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok((0..hours)
+            .map(|h| {
+                let t = from + chrono::Duration::hours(i64::from(h));
+                let k = time::to_sql(&t);
+                counts.get(&k[..13]).copied().unwrap_or(0)
+            })
+            .collect())
+    }
+
+    /// The smallest message id created at or after `since` (where a replay of recent messages
+    /// starts); `None` when there is none.
+    pub fn first_message_id_since(&self, since: Timestamp) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT MIN(id) FROM messages WHERE created_at >= ?1")?
+            .query_row([time::to_sql(&since)], |r| r.get(0))?)
+    }
+
     /// Stores alert events: the latest event per `alert_id` wins; acknowledgements stay.
     pub fn save_alerts(&mut self, alerts: &[Alert]) -> Result<(), StoreError> {
         if alerts.is_empty() {

@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0202_facet_workflow.sql"),
     },
     Migration {
+        version: 203,
+        name: "clock_reopened",
+        sql: include_str!("migrations/0203_clock_reopened.sql"),
+    },
+    Migration {
         version: 300,
         name: "cases_alerts",
         sql: include_str!("migrations/0300_cases_alerts.sql"),

@@ -229,7 +229,9 @@ impl Store {
         })
     }
 
-    /// Assigns a conversation to a user name (`None` unassigns). `NotFound` for an unknown id.
+    /// Assigns a conversation to a user name by hand (`None` unassigns): the inbox facet and an
+    /// assignment row in the conversation's current team (or `manual`), which the live
+    /// workflow stage picks up. `NotFound` for an unknown id.
     pub fn assign_conversation(
         &mut self,
         id: i64,
@@ -244,10 +246,24 @@ impl Store {
             if !exists {
                 return Err(StoreError::NotFound(format!("conversation {id}")));
             }
+            let now = time::to_sql(&chrono::Utc::now());
             tx.execute(
                 "INSERT INTO conversation_facets (conversation_id, assignee, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(conversation_id) DO UPDATE SET assignee = excluded.assignee",
-                params![id, assignee, time::to_sql(&chrono::Utc::now())],
+                params![id, assignee, now],
+            )?;
+            let team: Option<String> = tx.query_row(
+                "SELECT team FROM conversation_facets WHERE conversation_id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "UPDATE assignments SET released_at = ?2 WHERE conversation_id = ?1 AND released_at IS NULL",
+                params![id, now],
+            )?;
+            tx.execute(
+                "INSERT INTO assignments (conversation_id, team, member, assigned_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, team.as_deref().unwrap_or("manual"), assignee, now],
             )?;
             Ok(())
         })
@@ -517,6 +533,7 @@ impl Store {
             for id in &ids {
                 tx.execute("DELETE FROM analyses WHERE message_id = ?1", [id])?;
                 tx.execute("DELETE FROM label_corrections WHERE message_id = ?1", [id])?;
+                tx.execute("DELETE FROM case_messages WHERE message_id = ?1", [id])?;
                 tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
             }
             for c in &whole {

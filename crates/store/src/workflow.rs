@@ -20,6 +20,8 @@ fn ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
 pub enum ClockKind {
     Pending,
     Resolved,
+    /// An agent set the conversation back to open.
+    Reopened,
 }
 
 impl ClockKind {
@@ -27,6 +29,15 @@ impl ClockKind {
         match self {
             ClockKind::Pending => "pending",
             ClockKind::Resolved => "resolved",
+            ClockKind::Reopened => "reopened",
+        }
+    }
+
+    fn parse(s: &str) -> ClockKind {
+        match s {
+            "resolved" => ClockKind::Resolved,
+            "reopened" => ClockKind::Reopened,
+            _ => ClockKind::Pending,
         }
     }
 }
@@ -39,6 +50,38 @@ pub struct OpenAssignment {
     /// `None` while queued in the team.
     pub member: Option<String>,
     pub assigned_at: Timestamp,
+}
+
+/// What the live workflow decided for a conversation, for the inbox facets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowFacet {
+    pub conversation_id: i64,
+    pub team: Option<String>,
+    pub assignee: Option<String>,
+    /// `None` keeps the stored priority.
+    pub priority: Option<f64>,
+    /// The nearest running target's state (`running`, `warning`, `breached`, `paused`).
+    pub sla_state: Option<String>,
+    pub sla_due_at: Option<Timestamp>,
+}
+
+/// A pending/resolved/reopen event as stored, with its row id (the live stage polls by id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockRow {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub kind: ClockKind,
+    pub at: Timestamp,
+}
+
+/// An assignment row with its id (the live stage polls for manual ones by id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentRow {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub team: String,
+    pub member: Option<String>,
+    pub released: bool,
 }
 
 impl Store {
@@ -145,13 +188,147 @@ impl Store {
         let rows = stmt
             .query_map([conversation_id], |r| {
                 let kind: String = r.get(0)?;
-                let kind = if kind == "resolved" {
-                    ClockKind::Resolved
-                } else {
-                    ClockKind::Pending
-                };
-                Ok((kind, ts(r, 1)?))
+                Ok((ClockKind::parse(&kind), ts(r, 1)?))
             })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Changes a conversation's state and records the clock event in one transaction (the
+    /// live workflow stage picks it up: pending pauses the clocks, resolved stops them and
+    /// frees the agent). `NotFound` for an unknown id.
+    pub fn change_state(
+        &mut self,
+        id: i64,
+        state: crate::ConversationState,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let kind = match state {
+            crate::ConversationState::Open => ClockKind::Reopened,
+            crate::ConversationState::Pending => ClockKind::Pending,
+            crate::ConversationState::Resolved => ClockKind::Resolved,
+        };
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE conversations SET state = ?1 WHERE id = ?2",
+                params![state.as_str(), id],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("conversation {id}")));
+            }
+            tx.execute(
+                "INSERT INTO clock_events (conversation_id, kind, at) VALUES (?1, ?2, ?3)",
+                params![id, kind.as_str(), time::to_sql(&at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Clock events with a row id above `after`, in id order.
+    pub fn clock_rows_after(&self, after: i64) -> Result<Vec<ClockRow>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, conversation_id, kind, at FROM clock_events WHERE id > ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([after], |r| {
+                let kind: String = r.get(2)?;
+                Ok(ClockRow {
+                    id: r.get(0)?,
+                    conversation_id: r.get(1)?,
+                    kind: ClockKind::parse(&kind),
+                    at: ts(r, 3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Assignment rows with an id above `after`, in id order.
+    pub fn assignment_rows_after(&self, after: i64) -> Result<Vec<AssignmentRow>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, conversation_id, team, member, released_at IS NOT NULL FROM assignments
+             WHERE id > ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([after], |r| {
+                Ok(AssignmentRow {
+                    id: r.get(0)?,
+                    conversation_id: r.get(1)?,
+                    team: r.get(2)?,
+                    member: r.get(3)?,
+                    released: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The largest row ids of clock events and assignments (where polling starts).
+    pub fn workflow_watermarks(&self) -> Result<(i64, i64), StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM clock_events),
+                    (SELECT COALESCE(MAX(id), 0) FROM assignments)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// Writes the workflow facets (team, assignee, SLA state and due time, priority) of
+    /// conversations in one transaction.
+    pub fn set_workflow_facets(&mut self, facets: &[WorkflowFacet]) -> Result<(), StoreError> {
+        if facets.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let now = time::to_sql(&chrono::Utc::now());
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO conversation_facets (conversation_id, team, assignee, priority, sla_state, sla_due_at, updated_at)
+                 VALUES (?1, ?2, ?3, COALESCE(?4, 0), ?5, ?6, ?7)
+                 ON CONFLICT(conversation_id) DO UPDATE SET team = excluded.team,
+                    assignee = excluded.assignee, priority = COALESCE(?4, priority),
+                    sla_state = excluded.sla_state, sla_due_at = excluded.sla_due_at",
+            )?;
+            for f in facets {
+                stmt.execute(params![
+                    f.conversation_id,
+                    f.team,
+                    f.assignee,
+                    f.priority,
+                    f.sla_state,
+                    f.sla_due_at.as_ref().map(time::to_sql),
+                    now
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets only the team facet (conversations routed for the record).
+    pub fn set_conversation_teams(&mut self, teams: &[(i64, String)]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let now = time::to_sql(&chrono::Utc::now());
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO conversation_facets (conversation_id, team, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(conversation_id) DO UPDATE SET team = excluded.team",
+            )?;
+            for (id, team) in teams {
+                stmt.execute(params![id, team, now])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Open conversations whose last message is at or after `since` and that have no open
+    /// assignment (the live stage routes them at start: a crash between analysis and routing).
+    pub fn unrouted_conversations(&self, since: Timestamp) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT c.id FROM conversations c
+             WHERE c.state = 'open' AND c.last_at >= ?1 AND c.last_direction = 'inbound'
+               AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.conversation_id = c.id AND a.released_at IS NULL)
+             ORDER BY c.id",
+        )?;
+        let rows = stmt
+            .query_map([time::to_sql(&since)], |r| r.get(0))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }

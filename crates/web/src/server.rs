@@ -14,6 +14,8 @@ pub enum StartError {
     Search(#[from] engine::search::SearchError),
     #[error(transparent)]
     Engine(#[from] engine::EngineError),
+    #[error(transparent)]
+    Notify(#[from] notify::NotifyError),
 }
 
 /// Opens the store and the search index in `data_dir` and starts the pipeline. Call
@@ -27,13 +29,20 @@ pub fn start(data_dir: &Path, config: ServerConfig) -> Result<AppState, StartErr
     )
 }
 
-/// Like [`start`] with pipeline settings and the analyzer of your choice.
+/// Like [`start`] with pipeline settings (clock, tick, ...) and the analyzer of your choice.
+/// Must run inside a tokio runtime: the webhook notifier starts on it (unless
+/// `engine_config.outbox` already has one). The receivers are the stored webhooks, re-read
+/// by the pipeline on every tick.
 pub fn start_with(
     data_dir: &Path,
     config: ServerConfig,
-    engine_config: engine::EngineConfig,
+    mut engine_config: engine::EngineConfig,
     analyzer: Arc<dyn engine::Analyze>,
 ) -> Result<AppState, StartError> {
+    if engine_config.outbox.notifier().is_none() {
+        let notifier = notify::Notifier::start(notify::NotifyConfig::default())?;
+        engine_config.outbox = engine::Outbox::with_notifier(notifier);
+    }
     let db = Arc::new(engine::Db::open(data_dir, 4)?);
     let search = Arc::new(engine::SearchIndex::open(&data_dir.join("search"))?);
     let engine = engine::Engine::start_with_stages(

@@ -298,9 +298,10 @@ pub async fn change_state(
     let new = ConversationState::parse(&body.state)
         .ok_or_else(|| ApiError::invalid("state", "expected open, pending or resolved"))?;
     let actor = user.actor();
+    let at = state.engine().now();
     let result = state
         .write(move |s| {
-            match s.set_conversation_state(id, new) {
+            match s.change_state(id, new, at) {
                 Err(store::StoreError::NotFound(_)) => {
                     return Ok(Err(ApiError::NotFound("conversation")));
                 }

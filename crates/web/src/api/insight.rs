@@ -9,9 +9,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 
-/// Alerts of the live burst detector (latest event per alert), newest first.
-pub async fn alerts(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({"alerts": state.engine().alerts()}))
+/// Alerts of the live burst detector as stored (latest event per alert, acknowledgement),
+/// newest first.
+pub async fn alerts(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let alerts = state
+        .read(|s| s.alerts_since(model::Timestamp::UNIX_EPOCH, 500))
+        .await?;
+    Ok(Json(json!({"alerts": alerts})))
 }
 
 /// The same figures as `kundenversteher report --format json` and the front row, with the
@@ -23,9 +27,17 @@ pub async fn report(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     Ok(Json(value))
 }
 
-/// Cases as the case stage filed conversations under them (counts of conversations).
+/// The largest cases of the month before the newest case activity (distinct customers,
+/// messages, first and last message, top topics and channels).
 pub async fn cases(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let cases = state.read(|s| s.case_counts(200)).await?;
+    let cases = state
+        .read(|s| {
+            let Some(latest) = s.latest_case_activity()? else {
+                return Ok(Vec::new());
+            };
+            s.cases_since(latest - chrono::Duration::days(30), 200)
+        })
+        .await?;
     Ok(Json(json!({"cases": cases})))
 }
 

@@ -1,16 +1,12 @@
-//! Cases and alarms. Alarms replay the newest stored customer messages through the burst
-//! detector (`analysis::burst::Monitor`, the same code the live pipeline uses), so a burst
-//! appears here as soon as its messages are stored; acknowledgements are kept in the audit
-//! log. Until case grouping is stored, the cases list groups the same replayed messages by
-//! topic (from the analysis, or the source's gold topic label).
+//! Cases and alarms as the live case stage stored them (`engine::stages`): cases with their
+//! member messages, alerts with their latest event and acknowledgement. Also the replay of
+//! recent customer messages the dashboard charts.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-use analysis::burst::{Monitor, MonitorConfig, Signal};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
-use model::alert::{Alert, AlertEvent};
+use model::Timestamp;
+use model::alert::{Alert, AlertEvent, AlertScope};
 use serde_json::json;
 
 use super::chart::{self, Series, Svg};
@@ -20,8 +16,14 @@ use super::view::{Badge, fmt_time};
 use crate::auth::Permission;
 use crate::state::AppState;
 
-/// Customer messages replayed for alarms and cases.
+/// Customer messages replayed for the dashboard.
 const REPLAY: u32 = 50_000;
+/// Alerts on the page, charts for the newest of them, hours per chart.
+const ALARMS: u32 = 100;
+const CHARTS: usize = 20;
+const CHART_HOURS: i64 = 24;
+/// Member messages on a case page.
+const MEMBERS: u32 = 200;
 const ACK_ACTION: &str = "alert.ack";
 
 pub struct AlarmView {
@@ -51,7 +53,6 @@ pub type Replay = Vec<(store::StoredMessage, Option<model::Analysis>)>;
 
 type Versioned<T> = std::sync::Mutex<Option<(i64, String, std::sync::Arc<T>)>>;
 static REPLAY_CACHE: Versioned<Replay> = std::sync::Mutex::new(None);
-static ALERT_CACHE: Versioned<(Vec<Alert>, Vec<Svg>)> = std::sync::Mutex::new(None);
 
 fn cached<T>(cache: &Versioned<T>, version: i64, key: &str) -> Option<std::sync::Arc<T>> {
     let g = cache.lock().ok()?;
@@ -77,67 +78,12 @@ pub async fn replay(state: &AppState) -> Result<std::sync::Arc<Replay>, crate::e
     Ok(r)
 }
 
-fn topics_of<'a>(m: &'a model::Message, a: Option<&'a model::Analysis>) -> Vec<&'a str> {
-    match a {
-        Some(a) if !a.topics.is_empty() => a.topics.iter().map(|t| t.label.as_str()).collect(),
-        _ => m
-            .labels
-            .get("topic")
-            .map(|t| vec![t.as_str()])
-            .unwrap_or_default(),
-    }
-}
-
-/// Every alert's latest event, newest first.
-fn replay_alerts(messages: &Replay) -> Vec<Alert> {
-    let mut monitor = Monitor::new(MonitorConfig::default());
-    let mut latest: HashMap<String, Alert> = HashMap::new();
-    for (m, a) in messages {
-        // Gold labels that came with the source (or a replay) speak louder than the model.
-        let a = if m.message.labels.contains_key("sentiment") {
-            None
-        } else {
-            a.as_ref()
-        };
-        if let Some(signal) = Signal::from_message(&m.message, a, None) {
-            for alert in monitor.observe(&signal) {
-                latest.insert(alert.alert_id.clone(), alert);
-            }
-        }
-    }
-    let mut out: Vec<Alert> = latest.into_values().collect();
-    out.sort_by_key(|a| std::cmp::Reverse(a.started_at));
-    out
-}
-
-/// Hourly counts of the messages behind an alert around its start, and the baseline.
-fn alert_chart(alert: &Alert, messages: &Replay, s: &super::i18n::Strings) -> Svg {
-    let hours = 24i64;
-    let start = alert.started_at - chrono::Duration::hours(hours - 6);
-    let mut counts = vec![0.0; hours as usize];
-    for (m, a) in messages {
-        let t = m.message.created_at;
-        if t < start {
-            continue;
-        }
-        let i = (t - start).num_hours();
-        if i < 0 || i >= hours {
-            continue;
-        }
-        let hit = match alert.scope.as_str() {
-            "topic" => topics_of(&m.message, a.as_ref()).contains(&alert.key.as_str()),
-            _ => match m.message.labels.get("sentiment") {
-                Some(l) => l == "negative",
-                None => a.as_ref().is_some_and(|a| a.is_negative()),
-            },
-        };
-        if hit {
-            counts[i as usize] += 1.0;
-        }
-    }
+/// Hourly volume of the messages behind an alert around its start, against the baseline.
+fn alert_chart(alert: &Alert, volume: Vec<i64>, from: Timestamp, s: &super::i18n::Strings) -> Svg {
+    let hours = volume.len() as i64;
     let labels: Vec<String> = (0..hours)
         .map(|i| {
-            (start + chrono::Duration::hours(i))
+            (from + chrono::Duration::hours(i))
                 .format("%H:00")
                 .to_string()
         })
@@ -157,7 +103,7 @@ fn alert_chart(alert: &Alert, messages: &Replay, s: &super::i18n::Strings) -> Sv
             Series {
                 name: s.volume.to_owned(),
                 class: "neg",
-                values: counts,
+                values: volume.into_iter().map(|v| v as f64).collect(),
                 dashed: false,
             },
             Series {
@@ -179,60 +125,51 @@ fn severity_class(sev: &str) -> &'static str {
     }
 }
 
+/// Alerts as the case stage stored them (latest event each), with a chart for the newest.
 pub async fn load_alarms(
     state: &AppState,
     s: &'static super::i18n::Strings,
 ) -> Result<(Vec<AlarmView>, Vec<AlarmView>), crate::error::ApiError> {
-    let audit = state.read(|st| st.audit_log(1000)).await?;
-    let version = state.read(|st| st.inbox_version()).await?;
-    let computed = match cached(&ALERT_CACHE, version, s.volume) {
-        Some(c) => c,
-        None => {
-            let messages = replay(state).await?;
-            let c = tokio::task::spawn_blocking(move || {
-                let alerts = replay_alerts(&messages);
-                let charts: Vec<Svg> = alerts
-                    .iter()
-                    .take(20)
-                    .map(|a| alert_chart(a, &messages, s))
-                    .collect();
-                std::sync::Arc::new((alerts, charts))
-            })
-            .await?;
-            remember(&ALERT_CACHE, version, s.volume, c.clone());
-            c
-        }
-    };
-    let (alerts, charts) = (computed.0.clone(), &computed.1);
-    let acks: BTreeMap<String, String> = audit
-        .into_iter()
-        .filter(|e| e.action == ACK_ACTION)
-        .map(|e| (e.target.trim_start_matches("alert:").to_owned(), e.actor))
-        .collect();
-    let mut current = Vec::new();
-    let mut past = Vec::new();
-    for (i, a) in alerts.into_iter().enumerate() {
-        let view = AlarmView {
-            id: a.alert_id.clone(),
-            label: a.label.clone().unwrap_or_else(|| a.key.clone()),
-            scope: a.scope.as_str().to_owned(),
-            severity: a.severity.as_str().to_owned(),
-            severity_class: severity_class(a.severity.as_str()),
-            started: fmt_time(a.started_at),
-            volume: format!("{}", a.messages),
-            baseline: format!("{:.1}", a.expected),
-            case_href: (a.scope.as_str() == "topic")
-                .then(|| format!("/cases/{}", super::frame::percent_encode(&a.key))),
-            chart: charts.get(i).cloned().unwrap_or_default(),
-            acknowledged_by: acks.get(&a.alert_id).cloned(),
-        };
-        if a.event == AlertEvent::Closed {
-            past.push(view);
-        } else {
-            current.push(view);
-        }
-    }
-    Ok((current, past))
+    let views = state
+        .read(move |st| {
+            let alerts = st.alerts_since(Timestamp::UNIX_EPOCH, ALARMS)?;
+            let mut views = Vec::with_capacity(alerts.len());
+            for (i, stored) in alerts.into_iter().enumerate() {
+                let a = stored.alert;
+                let chart = if i < CHARTS {
+                    let from = a.started_at - chrono::Duration::hours(CHART_HOURS - 6);
+                    let volume =
+                        st.hourly_alert_volume(a.scope.as_str(), &a.key, from, CHART_HOURS as u32)?;
+                    alert_chart(&a, volume, from, s)
+                } else {
+                    Svg::default()
+                };
+                views.push((
+                    a.event == AlertEvent::Closed,
+                    AlarmView {
+                        id: a.alert_id.clone(),
+                        label: a.label.clone().unwrap_or_else(|| a.key.clone()),
+                        scope: a.scope.as_str().to_owned(),
+                        severity: a.severity.as_str().to_owned(),
+                        severity_class: severity_class(a.severity.as_str()),
+                        started: fmt_time(a.started_at),
+                        volume: format!("{}", a.messages),
+                        baseline: format!("{:.1}", a.expected),
+                        case_href: (a.scope == AlertScope::Case && a.key.parse::<i64>().is_ok())
+                            .then(|| format!("/cases/{}", a.key)),
+                        chart,
+                        acknowledged_by: stored.acknowledged_by,
+                    },
+                ));
+            }
+            Ok::<_, store::StoreError>(views)
+        })
+        .await?;
+    let (past, current): (Vec<_>, Vec<_>) = views.into_iter().partition(|(closed, _)| *closed);
+    Ok((
+        current.into_iter().map(|(_, v)| v).collect(),
+        past.into_iter().map(|(_, v)| v).collect(),
+    ))
 }
 
 pub async fn alarms(State(state): State<AppState>, viewer: Viewer) -> UiResult {
@@ -258,18 +195,28 @@ pub async fn acknowledge(
 ) -> UiResult {
     viewer.require(Permission::Act)?;
     let actor = viewer.user.actor();
-    state
-        .db(move |st| st.audit(&actor, ACK_ACTION, &format!("alert:{id}"), &json!({})))
+    let at = state.engine().now();
+    let found = state
+        .db(move |st| {
+            let found = st.acknowledge_alert(&id, &actor, at)?;
+            if found {
+                st.audit(&actor, ACK_ACTION, &format!("alert:{id}"), &json!({}))?;
+            }
+            Ok::<_, store::StoreError>(found)
+        })
         .await
         .map_err(viewer.error())?;
+    if !found {
+        return Err(UiError::not_found(viewer.lang));
+    }
     Ok(Redirect::to("/alarms").into_response())
 }
 
 pub struct CaseRow {
     pub href: String,
     pub label: String,
-    pub customers: usize,
-    pub messages: usize,
+    pub customers: i64,
+    pub messages: i64,
     pub spark: Svg,
     pub first: String,
     pub last: String,
@@ -283,74 +230,42 @@ struct CasesPage {
     cases: Vec<CaseRow>,
 }
 
-struct Group<'a> {
-    customers: BTreeSet<&'a str>,
-    members: Vec<usize>,
-}
-
-fn groups(messages: &Replay) -> BTreeMap<&str, Group<'_>> {
-    let mut out: BTreeMap<&str, Group<'_>> = BTreeMap::new();
-    for (i, (m, a)) in messages.iter().enumerate() {
-        for t in topics_of(&m.message, a.as_ref()) {
-            let g = out.entry(t).or_insert_with(|| Group {
-                customers: BTreeSet::new(),
-                members: Vec::new(),
-            });
-            g.customers.insert(m.message.author.as_str());
-            g.members.push(i);
-        }
-    }
-    out
-}
-
-fn daily(messages: &Replay, members: &[usize]) -> Vec<f64> {
-    let Some(first) = members.first().map(|i| messages[*i].0.message.created_at) else {
-        return Vec::new();
-    };
-    let mut days = vec![0.0; 1];
-    for i in members {
-        let d = (messages[*i].0.message.created_at - first)
-            .num_days()
-            .clamp(0, 365) as usize;
-        if days.len() <= d {
-            days.resize(d + 1, 0.0);
-        }
-        days[d] += 1.0;
-    }
-    days
-}
-
+/// The largest cases active in the month before the newest case activity, with their daily
+/// member counts.
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> UiResult {
     viewer.require(Permission::Read)?;
-    let messages = replay(&state).await.map_err(viewer.error())?;
+    let rows = state
+        .read(|st| {
+            let Some(latest) = st.latest_case_activity()? else {
+                return Ok(Vec::new());
+            };
+            let cases = st.cases_since(latest - chrono::Duration::days(30), 100)?;
+            let mut out = Vec::with_capacity(cases.len());
+            for c in cases.into_iter().filter(|c| c.customers >= 2) {
+                let days = st.case_daily_counts(c.id)?;
+                out.push((c, days));
+            }
+            Ok::<_, store::StoreError>(out)
+        })
+        .await
+        .map_err(viewer.error())?;
     let s = viewer.s();
-    let mut cases: Vec<CaseRow> = groups(&messages)
+    let cases = rows
         .into_iter()
-        .filter(|(_, g)| g.customers.len() >= 2)
-        .map(|(label, g)| CaseRow {
-            href: format!("/cases/{}", super::frame::percent_encode(label)),
-            label: label.to_owned(),
-            customers: g.customers.len(),
-            messages: g.members.len(),
+        .map(|(c, days)| CaseRow {
+            href: format!("/cases/{}", c.id),
             spark: chart::sparkline(
-                &format!("{} {label}", s.trend),
-                &daily(&messages, &g.members),
+                &format!("{} {}", s.trend, c.label),
+                &days.iter().map(|(_, n)| *n as f64).collect::<Vec<_>>(),
             ),
-            first: g
-                .members
-                .first()
-                .map(|i| fmt_time(messages[*i].0.message.created_at))
-                .unwrap_or_default(),
-            last: g
-                .members
-                .last()
-                .map(|i| fmt_time(messages[*i].0.message.created_at))
-                .unwrap_or_default(),
+            label: c.label,
+            customers: c.customers,
+            messages: c.size,
+            first: fmt_time(c.first_seen),
+            last: fmt_time(c.last_seen),
             badges: Vec::new(),
         })
         .collect();
-    cases.sort_by_key(|c| std::cmp::Reverse(c.customers));
-    cases.truncate(100);
     render(
         viewer.lang,
         &CasesPage {
@@ -373,79 +288,78 @@ pub struct Member {
 struct CasePage {
     c: Frame,
     label: String,
-    customers: usize,
-    messages_total: usize,
+    customers: i64,
+    messages_total: i64,
     first: String,
     last: String,
     chart: Svg,
     members: Vec<Member>,
 }
 
+/// One stored case: figures, daily chart, the newest member messages.
 pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(key): Path<String>,
+    Path(id): Path<String>,
 ) -> UiResult {
     viewer.require(Permission::Read)?;
-    let messages = replay(&state).await.map_err(viewer.error())?;
-    let s = viewer.s();
-    let all = groups(&messages);
-    let Some(g) = all.get(key.as_str()) else {
+    let Ok(id) = id.parse::<i64>() else {
         return Err(UiError::not_found(viewer.lang));
     };
-    let days = daily(&messages, &g.members);
-    let first_day = g.members.first().map(|i| messages[*i].0.message.created_at);
-    let labels: Vec<String> = (0..days.len())
-        .map(|d| {
-            first_day
-                .map(|t| {
-                    (t + chrono::Duration::days(d as i64))
-                        .format("%m-%d")
-                        .to_string()
-                })
-                .unwrap_or_default()
+    let found = state
+        .read(move |st| {
+            let Some(case) = st.case(id)? else {
+                return Ok(None);
+            };
+            let days = st.case_daily_counts(id)?;
+            let mut members = Vec::new();
+            for mid in st.case_message_ids(id, MEMBERS)? {
+                if let Some(m) = st.message_by_id(mid)? {
+                    members.push(m);
+                }
+            }
+            Ok::<_, store::StoreError>(Some((case, days, members)))
         })
-        .collect();
+        .await
+        .map_err(viewer.error())?;
+    let Some((case, days, members)) = found else {
+        return Err(UiError::not_found(viewer.lang));
+    };
+    let s = viewer.s();
     let chart = chart::line_chart(
         "case",
         s.trend,
-        &labels,
+        &days
+            .iter()
+            .map(|(d, _)| d[5..].to_owned())
+            .collect::<Vec<_>>(),
         &[Series {
             name: s.messages.to_owned(),
             class: "s0",
-            values: days,
+            values: days.iter().map(|(_, n)| *n as f64).collect(),
             dashed: false,
         }],
     );
-    let members = g
-        .members
-        .iter()
+    let members = members
+        .into_iter()
         .rev()
-        .take(200)
-        .map(|i| {
-            let m = &messages[*i].0;
-            Member {
-                href: format!("/c/{}", m.conversation_id),
-                author: m.message.author.clone(),
-                channel: m.message.channel.clone(),
-                at: fmt_time(m.message.created_at),
-                text: m.message.text.clone(),
-            }
+        .map(|m| Member {
+            href: format!("/c/{}", m.conversation_id),
+            author: m.message.author,
+            channel: m.message.channel,
+            at: fmt_time(m.message.created_at),
+            text: m.message.text,
         })
         .collect();
     render(
         viewer.lang,
         &CasePage {
             c: viewer.frame("/cases"),
-            label: key.clone(),
-            customers: g.customers.len(),
-            messages_total: g.members.len(),
-            first: first_day.map(fmt_time).unwrap_or_default(),
-            last: g
-                .members
-                .last()
-                .map(|i| fmt_time(messages[*i].0.message.created_at))
-                .unwrap_or_default(),
+            label: case.label,
+            customers: case.customers,
+            messages_total: case.size,
+            first: fmt_time(case.first_seen),
+            last: fmt_time(case.last_seen),
             chart,
             members,
         },

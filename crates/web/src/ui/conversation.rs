@@ -551,8 +551,9 @@ pub async fn state(
         ));
     };
     let actor = viewer.user.actor();
+    let at = app.engine().now();
     app.write(move |st| {
-        st.set_conversation_state(id, new)?;
+        st.change_state(id, new, at)?;
         st.audit(
             &actor,
             "conversation.state",

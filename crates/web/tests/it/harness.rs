@@ -19,8 +19,17 @@ impl TestServer {
     }
 
     pub async fn start_with(config: ServerConfig) -> TestServer {
+        Self::start_engine(config, engine::EngineConfig::default()).await
+    }
+
+    /// With pipeline settings, e.g. a simulated clock and a short tick.
+    pub async fn start_engine(
+        config: ServerConfig,
+        engine_config: engine::EngineConfig,
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let state = web::server::start(dir.path(), config).unwrap();
+        let analyzer = std::sync::Arc::new(analysis::Analyzer::new());
+        let state = web::server::start_with(dir.path(), config, engine_config, analyzer).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
