@@ -18,6 +18,14 @@ pub struct InboxFilter {
     pub language: Option<String>,
     pub sentiment: Option<String>,
     pub topic: Option<String>,
+    pub case_id: Option<i64>,
+    /// Team the workflow routed the conversation to.
+    pub team: Option<String>,
+    /// User name; `none` for unassigned.
+    pub assignee: Option<String>,
+    /// Response-target state (`running`, `warning`, `breached`, `paused`); `none` for
+    /// conversations without a running target.
+    pub sla: Option<String>,
     /// Most rows read from the database (the caller sorts them by priority).
     pub limit: u32,
 }
@@ -34,6 +42,14 @@ pub struct InboxEntry {
     pub message_id: i64,
     pub message: Message,
     pub analysis: Option<Analysis>,
+    /// What the workflow decided (conversation facets, migration 0202).
+    pub case_id: Option<i64>,
+    pub team: Option<String>,
+    pub assignee: Option<String>,
+    /// `running`, `warning`, `breached` or `paused`; `None` when no target runs.
+    pub sla_state: Option<String>,
+    /// When the running target is (or was) due.
+    pub sla_due_at: Option<model::Timestamp>,
 }
 
 /// A knowledge-base article.
@@ -78,12 +94,14 @@ impl Store {
     /// message are left out.
     pub fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxEntry>, StoreError> {
         let sql = format!(
-            "SELECT {cols}, c.id, c.channel, c.state, c.last_at, c.message_count, a.analysis
+            "SELECT {cols}, c.id, c.channel, c.state, c.last_at, c.message_count, a.analysis,
+                    f.case_id, f.team, f.assignee, f.sla_state, f.sla_due_at
              FROM conversations c
              JOIN messages m ON m.id = (SELECT i.id FROM messages i
                   WHERE i.conversation_id = c.id AND i.direction = 'inbound'
                   ORDER BY i.created_at DESC, i.id DESC LIMIT 1)
              LEFT JOIN analyses a ON a.message_id = m.id
+             LEFT JOIN conversation_facets f ON f.conversation_id = c.id
              WHERE (?1 IS NULL OR c.state = ?1)
                AND (?2 IS NULL OR c.channel = ?2)
                AND (?3 IS NULL OR COALESCE(json_extract(a.analysis, '$.language'), m.language) = ?3)
@@ -91,6 +109,10 @@ impl Store {
                                            json_extract(m.labels, '$.sentiment')) = ?4)
                AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(a.analysis, '$.topics') t
                                           WHERE json_extract(t.value, '$.label') = ?5))
+               AND (?7 IS NULL OR f.case_id = ?7)
+               AND (?8 IS NULL OR f.team = ?8)
+               AND (?9 IS NULL OR (?9 = 'none' AND f.assignee IS NULL) OR f.assignee = ?9)
+               AND (?10 IS NULL OR (?10 = 'none' AND f.sla_state IS NULL) OR f.sla_state = ?10)
              ORDER BY c.last_at DESC
              LIMIT ?6",
             cols = MESSAGE_COLUMNS
@@ -107,7 +129,11 @@ impl Store {
                 filter.language,
                 filter.sentiment,
                 filter.topic,
-                filter.limit.max(1)
+                filter.limit.max(1),
+                filter.case_id,
+                filter.team,
+                filter.assignee,
+                filter.sla,
             ],
             |r| {
                 let n = message_columns();
@@ -119,13 +145,28 @@ impl Store {
                     r.get::<_, i64>(n + 4)?,
                     r.get::<_, Option<String>>(n + 5)?,
                 );
-                Ok((head, message_row(r)?))
+                let workflow = (
+                    r.get::<_, Option<i64>>(n + 6)?,
+                    r.get::<_, Option<String>>(n + 7)?,
+                    r.get::<_, Option<String>>(n + 8)?,
+                    r.get::<_, Option<String>>(n + 9)?,
+                    r.get::<_, Option<String>>(n + 10)?,
+                );
+                Ok((head, workflow, message_row(r)?))
             },
         )?;
         let mut out = Vec::new();
         for row in rows {
-            let ((id, channel, state, last, count, analysis), message) = row?;
+            let ((id, channel, state, last, count, analysis), workflow, message) = row?;
+            let (case_id, team, assignee, sla_state, due) = workflow;
             let stored = message?;
+            let sla_due_at = match due {
+                Some(d) => Some(time::from_sql(&d).map_err(|e| StoreError::Corrupt {
+                    id,
+                    reason: format!("sla_due_at: {e}"),
+                })?),
+                None => None,
+            };
             out.push(InboxEntry {
                 conversation_id: id,
                 channel,
@@ -138,6 +179,11 @@ impl Store {
                 message_id: stored.id,
                 message: stored.message,
                 analysis: parse_analysis(analysis),
+                case_id,
+                team,
+                assignee,
+                sla_state,
+                sla_due_at,
             });
         }
         Ok(out)
@@ -356,6 +402,108 @@ fn message_columns() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn customer(id: &str, author: &str, minute: i64) -> Message {
+        Message {
+            channel: "twitter".into(),
+            external_id: id.into(),
+            author: author.into(),
+            author_name: None,
+            text: format!("Text {id}"),
+            created_at: chrono::DateTime::from_timestamp(1_700_000_000 + minute * 60, 0).unwrap(),
+            in_reply_to: None,
+            direction: model::Direction::Inbound,
+            visibility: model::Visibility::Public,
+            language: None,
+            brand: None,
+            labels: model::Labels::new(),
+            raw: None,
+        }
+    }
+
+    #[test]
+    fn inbox_filters_by_workflow_facets() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .insert_messages(&[
+                customer("1", "a", 0),
+                customer("2", "b", 1),
+                customer("3", "c", 2),
+            ])
+            .unwrap();
+        let conv = |id: &str| {
+            store
+                .message("twitter", id)
+                .unwrap()
+                .unwrap()
+                .conversation_id
+        };
+        let (c1, c2, c3) = (conv("1"), conv("2"), conv("3"));
+        let due = time::to_sql(&chrono::DateTime::from_timestamp(1_700_003_600, 0).unwrap());
+        for (c, team, assignee, sla, case) in [
+            (c1, Some("technik"), Some("tina"), Some("breached"), Some(7)),
+            (c2, Some("social"), None, Some("running"), None),
+            (c3, None, None, None, None),
+        ] {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO conversation_facets (conversation_id, team, assignee, sla_state, sla_due_at, case_id, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 IS NULL THEN NULL ELSE ?5 END, ?6, ?5)",
+                    params![c, team, assignee, sla, due, case],
+                )
+                .unwrap();
+        }
+        let ids = |f: InboxFilter| -> Vec<i64> {
+            let mut v: Vec<i64> = store
+                .inbox(&InboxFilter { limit: 10, ..f })
+                .unwrap()
+                .iter()
+                .map(|e| e.conversation_id)
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(InboxFilter::default()), [c1, c2, c3]);
+        let team = |t: &str| InboxFilter {
+            team: Some(t.into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(team("technik")), [c1]);
+        assert_eq!(ids(team("social")), [c2]);
+        assert!(ids(team("billing")).is_empty());
+        let who = |a: &str| InboxFilter {
+            assignee: Some(a.into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(who("tina")), [c1]);
+        assert_eq!(ids(who("none")), [c2, c3]);
+        let sla = |s: &str| InboxFilter {
+            sla: Some(s.into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(sla("breached")), [c1]);
+        assert_eq!(ids(sla("running")), [c2]);
+        assert_eq!(ids(sla("none")), [c3]);
+        let case = InboxFilter {
+            case_id: Some(7),
+            ..Default::default()
+        };
+        assert_eq!(ids(case), [c1]);
+        let e = store
+            .inbox(&InboxFilter {
+                team: Some("technik".into()),
+                limit: 1,
+                ..Default::default()
+            })
+            .unwrap()
+            .remove(0);
+        assert_eq!(e.team.as_deref(), Some("technik"));
+        assert_eq!(e.assignee.as_deref(), Some("tina"));
+        assert_eq!(e.case_id, Some(7));
+        assert_eq!(e.sla_state.as_deref(), Some("breached"));
+        assert_eq!(e.sla_due_at.map(|t| t.timestamp()), Some(1_700_003_600));
+    }
 
     #[test]
     fn kb_search_finds_words_and_ignores_syntax() {

@@ -142,6 +142,19 @@ fn schemas() -> Value {
         "State": {"type": "object", "required": ["state"], "properties": {"state": {"type": "string", "enum": ["open", "pending", "resolved"]}}},
         "Label": {"type": "object", "required": ["task", "label"], "properties": {"task": {"type": "string"}, "label": {"type": "string"}}},
         "Merge": {"type": "object", "required": ["into"], "properties": {"into": {"type": "integer"}}},
+        "WorkflowConfig": {
+            "type": "object",
+            "description": "The workflow configuration (docs/WORKFLOW.md, crates/workflow/example.toml): teams, routing, assignment, priority, calendars, sla, escalation, executives, canned. Send it as JSON, or as TOML with `Content-Type: application/toml`; 422 names the field of a mistake.",
+            "required": ["routing"],
+            "properties": {
+                "teams": {"type": "array", "items": {"type": "object"}},
+                "routing": {"type": "object", "required": ["default_team"]},
+                "assignment": {"type": "string", "enum": ["round_robin", "least_loaded"]},
+                "sla": {"type": "array", "items": {"type": "object"}},
+            }},
+        "NewWebhook": {"type": "object", "required": ["url"], "properties": {
+            "url": {"type": "string", "description": "http(s) address, at most 2048 bytes"},
+            "secret": {"type": "string", "description": "HMAC secret; generated (and returned once) when absent"}}},
         "MessageBatch": {"oneOf": [
             {"$ref": "#/components/schemas/Message"},
             {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},

@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 /// Query parameters of the conversation list (also used by search).
 const LIST_QUERY: &[(&str, &str)] = &[
@@ -56,6 +56,7 @@ pub mod insight;
 pub mod messages;
 pub mod ops;
 pub mod search;
+pub mod workflow;
 
 /// One row of the endpoint table.
 #[derive(Clone)]
@@ -240,7 +241,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         row(Method::POST, "/api/v1/messages", Ingest, "intake", "Ingest one message or a batch (idempotent by channel + external_id); answers after commit")
             .handler(|| post(messages::ingest))
             .body("MessageBatch"),
-        row(Method::POST, "/api/v1/webhooks/{source}", Signed, "intake", "Signed webhook intake: same body as /api/v1/messages, HMAC-SHA256 signature and timestamp headers")
+        // `{id}` is the sending source's name here (it shares the path with the receivers' DELETE)
+        row(Method::POST, "/api/v1/webhooks/{id}", Signed, "intake", "Signed webhook intake from the source `{id}`: same body as /api/v1/messages, HMAC-SHA256 signature and timestamp headers")
             .handler(|| post(messages::webhook))
             .body("MessageBatch"),
         // conversations
@@ -297,6 +299,22 @@ pub fn endpoints() -> Vec<Endpoint> {
             .query(&[("q", "words")]),
         row(Method::GET, "/api/v1/kb/{slug}", Public, "kb", "Public knowledge base: one article")
             .handler(|| get(insight::kb_article)),
+        // workflow
+        row(Method::GET, "/api/v1/workflow", Manage, "workflow", "The current workflow configuration (teams, routing rules, SLA policies, ...) as JSON with its version")
+            .handler(|| get(workflow::get_config)),
+        row(Method::PUT, "/api/v1/workflow", Admin, "workflow", "Save a new workflow configuration version (JSON, or TOML with `Content-Type: application/toml`); 422 names the field of a mistake; audited")
+            .handler(|| put(workflow::put_config))
+            .body("WorkflowConfig"),
+        row(Method::GET, "/api/v1/webhooks", Admin, "workflow", "Webhook receivers of notifications (never the secret)")
+            .handler(|| get(workflow::list_webhooks)),
+        row(Method::POST, "/api/v1/webhooks", Admin, "workflow", "Add a webhook receiver; the signing secret is in this answer only")
+            .handler(|| post(workflow::add_webhook))
+            .body("NewWebhook"),
+        row(Method::DELETE, "/api/v1/webhooks/{id}", Admin, "workflow", "Remove a webhook receiver")
+            .handler(|| delete(workflow::delete_webhook)),
+        row(Method::GET, "/api/v1/notifications", Read, "workflow", "Notifications sent (escalations, alerts), newest first")
+            .handler(|| get(workflow::notifications))
+            .query(&[("conversation", "only those about this conversation id"), ("limit", "1-1000 (default 100)")]),
         row(
             Method::GET,
             "/api/v1/audit",

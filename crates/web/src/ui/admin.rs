@@ -1,20 +1,36 @@
-//! Administration: users, teams and skills, routing rules, response-time policies, webhooks
-//! and API tokens. Changes go through the same handlers as the API, so validation and the
-//! audit log are the same whichever way an admin works.
+//! Administration: users, teams and skills, members, routing rules, response-time policies,
+//! webhooks and API tokens. Changes go through the same code as the API (`api::accounts`,
+//! `api::workflow`), so validation and the audit log are the same whichever way an admin
+//! works: every workflow form edits the newest configuration version and saves a new one
+//! through [`WorkflowConfig::validate`]; a refused change shows the reason on the page.
 
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use workflow::{
+    Condition, Member, PolicyCondition, Presence, PriorityLevel, Role as TeamRole, Routing,
+    RoutingRule, Skills, SlaPolicy, Team, WorkflowConfig,
+};
 
 use super::error::{UiError, UiResult, render};
 use super::frame::{Frame, Viewer, role_label};
+use super::i18n::Strings;
 use super::view::{Choice, fmt_time};
 use crate::api::accounts::{self, NewToken, NewUser};
+use crate::api::workflow::{self as wf, NewWebhook};
 use crate::auth::{Permission, Role};
+use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
+
+/// Most entries in one comma-separated list field (topics, languages, ...).
+const MAX_LIST: usize = 50;
+/// Longest single name or list entry.
+const MAX_NAME_CHARS: usize = 120;
 
 pub struct UserRow {
     pub name: String,
@@ -30,13 +46,52 @@ pub struct TokenRow {
     pub state: &'static str,
 }
 
-/// A read-only table of configuration (teams, rules, policies, webhooks).
-pub struct ConfigTable {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub columns: Vec<&'static str>,
-    pub rows: Vec<Vec<String>>,
-    pub note: Option<String>,
+pub struct MemberRow {
+    pub id: String,
+    pub role: &'static str,
+    pub capacity: u32,
+    pub presence: &'static str,
+    pub languages: String,
+}
+
+pub struct TeamRow {
+    pub id: String,
+    pub name: String,
+    pub topics: String,
+    pub languages: String,
+    pub channels: String,
+    pub members: Vec<MemberRow>,
+    pub is_default: bool,
+}
+
+pub struct RuleRow {
+    pub index: usize,
+    pub position: usize,
+    pub name: String,
+    pub condition: String,
+    pub team: String,
+    pub first: bool,
+    pub last: bool,
+}
+
+pub struct PolicyRow {
+    pub index: usize,
+    pub name: String,
+    pub condition: String,
+    pub calendar: String,
+    pub first_response: String,
+    pub next_response: String,
+    pub resolution: String,
+    pub warn: String,
+    pub first: bool,
+    pub last: bool,
+}
+
+pub struct WebhookRow {
+    pub id: i64,
+    pub url: String,
+    pub created_by: String,
+    pub created: String,
 }
 
 #[derive(Template)]
@@ -46,23 +101,143 @@ struct AdminPage {
     users: Vec<UserRow>,
     roles: Vec<Choice>,
     tokens: Vec<TokenRow>,
-    tables: Vec<ConfigTable>,
     new_token: Option<String>,
+    new_secret: Option<String>,
+    /// Stored configuration version; empty before the first save (sent back with each form).
+    version: String,
+    has_config: bool,
+    teams: Vec<TeamRow>,
+    team_choices: Vec<Choice>,
+    member_roles: Vec<Choice>,
+    presences: Vec<Choice>,
+    by_skill: bool,
+    rules: Vec<RuleRow>,
+    visibilities: Vec<Choice>,
+    policies: Vec<PolicyRow>,
+    builtin_policies: bool,
+    priorities: Vec<Choice>,
+    negatives: Vec<Choice>,
+    calendars: Vec<Choice>,
+    webhooks: Vec<WebhookRow>,
+}
+
+/// What to show once, after an action.
+#[derive(Default)]
+struct Extra {
+    new_token: Option<String>,
+    new_secret: Option<String>,
+    notice: Option<(String, bool)>,
+}
+
+fn join(list: &[String]) -> String {
+    list.join(", ")
+}
+
+fn team_role_label(s: &Strings, r: TeamRole) -> &'static str {
+    match r {
+        TeamRole::Agent => s.role_agent,
+        TeamRole::Lead => s.role_lead,
+        TeamRole::Executive => s.role_executive,
+    }
+}
+
+fn presence_label(s: &Strings, p: Presence) -> &'static str {
+    match p {
+        Presence::Online => s.presence_online,
+        Presence::Away => s.presence_away,
+        Presence::Offline => s.presence_offline,
+    }
+}
+
+fn priority_label(s: &Strings, p: PriorityLevel) -> &'static str {
+    match p {
+        PriorityLevel::Low => s.prio_low,
+        PriorityLevel::Normal => s.prio_normal,
+        PriorityLevel::High => s.prio_high,
+        PriorityLevel::Urgent => s.prio_urgent,
+    }
+}
+
+fn visibility_label(s: &Strings, v: model::Visibility) -> &'static str {
+    match v {
+        model::Visibility::Public => s.badge_public,
+        model::Visibility::Private => s.badge_private,
+    }
+}
+
+/// A routing condition in words: `topics: a, b · languages: en · ...`.
+fn describe_condition(s: &Strings, c: &Condition) -> String {
+    let mut parts = Vec::new();
+    for (label, list) in [
+        (s.topics, &c.topics),
+        (s.languages, &c.languages),
+        (s.channels, &c.channels),
+        (s.brands, &c.brands),
+    ] {
+        if !list.is_empty() {
+            parts.push(format!("{label}: {}", join(list)));
+        }
+    }
+    if let Some(v) = c.visibility {
+        parts.push(format!("{}: {}", s.visibility, visibility_label(s, v)));
+    }
+    for (label, v) in [
+        (s.min_negativity, c.min_negativity),
+        (s.min_toxicity, c.min_toxicity),
+        (s.min_urgency, c.min_urgency),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{label} {v}"));
+        }
+    }
+    if parts.is_empty() {
+        s.always.to_owned()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+fn describe_policy(s: &Strings, c: &PolicyCondition) -> String {
+    let mut parts = Vec::new();
+    if !c.channels.is_empty() {
+        parts.push(format!("{}: {}", s.channels, join(&c.channels)));
+    }
+    if !c.priorities.is_empty() {
+        let p: Vec<&str> = c.priorities.iter().map(|p| priority_label(s, *p)).collect();
+        parts.push(format!("{}: {}", s.priorities, p.join(", ")));
+    }
+    if let Some(v) = c.visibility {
+        parts.push(format!("{}: {}", s.visibility, visibility_label(s, v)));
+    }
+    if let Some(n) = c.negative {
+        parts.push(format!("{}: {}", s.negative, if n { s.yes } else { s.no }));
+    }
+    if parts.is_empty() {
+        s.always.to_owned()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+fn minutes(m: Option<u32>) -> String {
+    m.map(|m| super::view::fmt_duration(i64::from(m) * 60))
+        .unwrap_or_else(|| "–".into())
 }
 
 async fn render_admin(
     state: &AppState,
     viewer: &Viewer,
-    c: Frame,
-    new_token: Option<String>,
+    extra: Extra,
+    status: StatusCode,
 ) -> UiResult {
     viewer.require(Permission::Admin)?;
     let lang = viewer.lang;
     let s = viewer.s();
-    let (users, tokens) = state
-        .db(|st| Ok::<_, store::StoreError>((st.list_users()?, st.list_tokens()?)))
+    let (users, tokens, hooks) = state
+        .db(|st| Ok::<_, store::StoreError>((st.list_users()?, st.list_tokens()?, st.webhooks()?)))
         .await
         .map_err(viewer.error())?;
+    let stored = wf::current_config(state).await.map_err(viewer.error())?;
     let users = users
         .into_iter()
         .map(|u| UserRow {
@@ -85,23 +260,216 @@ async fn render_admin(
         .iter()
         .map(|r| Choice::new(r.as_str(), role_label(s, Some(*r)), false))
         .collect();
-    let tables = super::view::config_tables(state, s);
-    render(
-        lang,
-        &AdminPage {
-            c,
-            users,
-            roles,
-            tokens,
-            tables,
-            new_token,
-        },
-    )
+    let (version, cfg) = match &stored {
+        Some((v, cfg)) => (v.to_string(), Some(cfg)),
+        None => (String::new(), None),
+    };
+    let empty = skeleton(String::new());
+    let cfg_ref = cfg.unwrap_or(&empty);
+    let teams = cfg_ref
+        .teams
+        .iter()
+        .map(|t| TeamRow {
+            id: t.id.clone(),
+            name: t.name.clone().unwrap_or_default(),
+            topics: join(&t.skills.topics),
+            languages: join(&t.skills.languages),
+            channels: join(&t.skills.channels),
+            members: t
+                .members
+                .iter()
+                .map(|m| MemberRow {
+                    id: m.id.clone(),
+                    role: team_role_label(s, m.role),
+                    capacity: m.capacity,
+                    presence: presence_label(s, m.presence),
+                    languages: join(&m.languages),
+                })
+                .collect(),
+            is_default: t.id == cfg_ref.routing.default_team,
+        })
+        .collect();
+    let team_choices = cfg_ref
+        .teams
+        .iter()
+        .map(|t| {
+            Choice::new(
+                t.id.clone(),
+                t.name.clone().unwrap_or_else(|| t.id.clone()),
+                t.id == cfg_ref.routing.default_team,
+            )
+        })
+        .collect();
+    let n_rules = cfg_ref.routing.rules.len();
+    let rules = cfg_ref
+        .routing
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RuleRow {
+            index: i,
+            position: i + 1,
+            name: r.name.clone(),
+            condition: describe_condition(s, &r.when),
+            team: r.team.clone(),
+            first: i == 0,
+            last: i + 1 == n_rules,
+        })
+        .collect();
+    let builtin_policies = cfg_ref.sla.is_empty();
+    let shown_policies = if builtin_policies {
+        workflow::default_policies()
+    } else {
+        cfg_ref.sla.clone()
+    };
+    let n_policies = shown_policies.len();
+    let policies = shown_policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PolicyRow {
+            index: i,
+            name: p.name.clone(),
+            condition: describe_policy(s, &p.when),
+            calendar: p.calendar.clone(),
+            first_response: minutes(p.first_response_minutes),
+            next_response: minutes(p.next_response_minutes),
+            resolution: minutes(p.resolution_minutes),
+            warn: minutes(p.warn_before_minutes),
+            first: i == 0,
+            last: i + 1 == n_policies,
+        })
+        .collect();
+    let mut calendars = vec![
+        Choice::new("always", s.calendar_always, false),
+        Choice::new("office", s.calendar_office, true),
+    ];
+    for c in &cfg_ref.calendars {
+        if !calendars.iter().any(|x| x.value == c.name) {
+            calendars.push(Choice::new(c.name.clone(), c.name.clone(), false));
+        }
+    }
+    let webhooks = hooks
+        .into_iter()
+        .map(|w| WebhookRow {
+            id: w.id,
+            url: w.url,
+            created_by: w.created_by,
+            created: fmt_time(w.created_at),
+        })
+        .collect();
+    let mut c = viewer.frame("/admin");
+    if let Some((text, error)) = extra.notice {
+        c = c.with_notice(text, error);
+    }
+    let page = AdminPage {
+        c,
+        users,
+        roles,
+        tokens,
+        new_token: extra.new_token,
+        new_secret: extra.new_secret,
+        version,
+        has_config: cfg.is_some(),
+        teams,
+        team_choices,
+        member_roles: [TeamRole::Agent, TeamRole::Lead, TeamRole::Executive]
+            .into_iter()
+            .map(|r| Choice::new(r.as_str(), team_role_label(s, r), false))
+            .collect(),
+        presences: [Presence::Online, Presence::Away, Presence::Offline]
+            .into_iter()
+            .map(|p| {
+                let v = match p {
+                    Presence::Online => "online",
+                    Presence::Away => "away",
+                    Presence::Offline => "offline",
+                };
+                Choice::new(v, presence_label(s, p), false)
+            })
+            .collect(),
+        by_skill: cfg_ref.routing.by_skill,
+        rules,
+        visibilities: vec![
+            Choice::new("public", s.badge_public, false),
+            Choice::new("private", s.badge_private, false),
+        ],
+        policies,
+        builtin_policies,
+        priorities: [
+            PriorityLevel::Low,
+            PriorityLevel::Normal,
+            PriorityLevel::High,
+            PriorityLevel::Urgent,
+        ]
+        .into_iter()
+        .map(|p| Choice::new(p.as_str(), priority_label(s, p), false))
+        .collect(),
+        negatives: vec![
+            Choice::new("yes", s.yes, false),
+            Choice::new("no", s.no, false),
+        ],
+        calendars,
+        webhooks,
+    };
+    let mut response = render(lang, &page)?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
-pub async fn page(State(state): State<AppState>, viewer: Viewer) -> UiResult {
-    let c = viewer.frame("/admin");
-    render_admin(&state, &viewer, c, None).await
+#[derive(Debug, Default, Deserialize)]
+pub struct AdminQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<AdminQuery>,
+) -> UiResult {
+    let notice = q.saved.map(|_| (viewer.s().saved.to_owned(), false));
+    render_admin(
+        &state,
+        &viewer,
+        Extra {
+            notice,
+            ..Extra::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Shows an error of a refused change on the admin page (422 for rule violations, else the
+/// error's own status); internal errors become the error page.
+async fn refused(state: &AppState, viewer: &Viewer, e: ApiError) -> UiResult {
+    let s = viewer.s();
+    let status = e.status();
+    if matches!(
+        e,
+        ApiError::Internal(_)
+            | ApiError::Forbidden(_)
+            | ApiError::Csrf
+            | ApiError::Unauthenticated
+            | ApiError::Unavailable
+    ) {
+        return Err(UiError::from_api(viewer.lang, e));
+    }
+    let text = match &e {
+        ApiError::Conflict { code, .. } if *code == "stale_version" => s.config_stale.to_owned(),
+        ApiError::NotFound(_) => s.not_found.to_owned(),
+        other => other.to_string(),
+    };
+    render_admin(
+        state,
+        viewer,
+        Extra {
+            notice: Some((format!("{} {text}", s.not_saved), true)),
+            ..Extra::default()
+        },
+        status,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,8 +485,8 @@ pub async fn add_user(
     Form(f): Form<UserForm>,
 ) -> UiResult {
     viewer.require(Permission::Admin)?;
-    let _created = accounts::create_user(
-        State(state),
+    let created = accounts::create_user(
+        State(state.clone()),
         viewer.user.clone(),
         ApiJson(NewUser {
             name: f.name,
@@ -126,9 +494,11 @@ pub async fn add_user(
             password: f.password,
         }),
     )
-    .await
-    .map_err(viewer.error())?;
-    Ok(Redirect::to("/admin").into_response())
+    .await;
+    match created {
+        Ok(_) => Ok(Redirect::to("/admin?saved=1#h-users").into_response()),
+        Err(e) => refused(&state, &viewer, e).await,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,7 +513,7 @@ pub async fn create_token(
     Form(f): Form<TokenForm>,
 ) -> UiResult {
     viewer.require(Permission::Admin)?;
-    let (_, axum::Json(created)) = accounts::create_token(
+    let created = accounts::create_token(
         State(state.clone()),
         viewer.user.clone(),
         ApiJson(NewToken {
@@ -151,11 +521,623 @@ pub async fn create_token(
             scopes: f.scopes.split(',').map(|s| s.trim().to_owned()).collect(),
         }),
     )
-    .await
-    .map_err(viewer.error())?;
-    let secret = created["secret"].as_str().map(str::to_owned);
-    let c = viewer.frame("/admin");
-    render_admin(&state, &viewer, c, secret)
-        .await
-        .map_err(|e: UiError| e)
+    .await;
+    match created {
+        Ok((_, axum::Json(created))) => {
+            let secret = created["secret"].as_str().map(str::to_owned);
+            let extra = Extra {
+                new_token: secret,
+                ..Extra::default()
+            };
+            render_admin(&state, &viewer, extra, StatusCode::OK).await
+        }
+        Err(e) => refused(&state, &viewer, e).await,
+    }
+}
+
+/// The fields of an urlencoded form; a name may repeat (checkboxes).
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn parse(body: &[u8]) -> Self {
+        Fields(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.trim())
+    }
+
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+}
+
+/// A form mistake: which field (its label) and what is wrong.
+struct FieldError {
+    label: &'static str,
+    problem: &'static str,
+}
+
+type FieldResult<T> = Result<T, FieldError>;
+
+fn field_error(label: &'static str, problem: &'static str) -> FieldError {
+    FieldError { label, problem }
+}
+
+/// A required name: 1-120 characters, no control characters.
+fn name_field(f: &Fields, key: &str, label: &'static str, s: &Strings) -> FieldResult<String> {
+    let v = f.get(key);
+    if v.is_empty() {
+        return Err(field_error(label, s.field_missing));
+    }
+    if v.chars().count() > MAX_NAME_CHARS || v.chars().any(char::is_control) {
+        return Err(field_error(label, s.field_too_long));
+    }
+    Ok(v.to_owned())
+}
+
+fn optional_text(
+    f: &Fields,
+    key: &str,
+    label: &'static str,
+    s: &Strings,
+) -> FieldResult<Option<String>> {
+    let v = f.get(key);
+    if v.is_empty() {
+        Ok(None)
+    } else if v.chars().count() > MAX_NAME_CHARS || v.chars().any(char::is_control) {
+        Err(field_error(label, s.field_too_long))
+    } else {
+        Ok(Some(v.to_owned()))
+    }
+}
+
+/// `a, b,c` -> `["a", "b", "c"]` (trimmed, empty entries dropped, duplicates removed).
+fn list_field(f: &Fields, key: &str, label: &'static str, s: &Strings) -> FieldResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for item in f
+        .get(key)
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        if item.chars().count() > MAX_NAME_CHARS || item.chars().any(char::is_control) {
+            return Err(field_error(label, s.field_too_long));
+        }
+        if !out.iter().any(|o| o == item) {
+            out.push(item.to_owned());
+        }
+    }
+    if out.len() > MAX_LIST {
+        return Err(field_error(label, s.field_too_long));
+    }
+    Ok(out)
+}
+
+fn minutes_field(
+    f: &Fields,
+    key: &str,
+    label: &'static str,
+    s: &Strings,
+) -> FieldResult<Option<u32>> {
+    let v = f.get(key);
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match v.parse::<u32>() {
+        Ok(m) if m > 0 && m <= 525_600 => Ok(Some(m)),
+        _ => Err(field_error(label, s.invalid_minutes)),
+    }
+}
+
+fn share_field(
+    f: &Fields,
+    key: &str,
+    label: &'static str,
+    s: &Strings,
+) -> FieldResult<Option<f32>> {
+    let v = f.get(key).replace(',', ".");
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match v.parse::<f32>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(Some(x)),
+        _ => Err(field_error(label, s.invalid_share)),
+    }
+}
+
+fn visibility_field(
+    f: &Fields,
+    label: &'static str,
+    s: &Strings,
+) -> FieldResult<Option<model::Visibility>> {
+    match f.get("visibility") {
+        "" => Ok(None),
+        "public" => Ok(Some(model::Visibility::Public)),
+        "private" => Ok(Some(model::Visibility::Private)),
+        _ => Err(field_error(label, s.invalid_choice)),
+    }
+}
+
+fn index_field(f: &Fields, len: usize, s: &Strings) -> FieldResult<usize> {
+    f.get("index")
+        .parse::<usize>()
+        .ok()
+        .filter(|i| *i < len)
+        .ok_or(field_error(s.rule_order, s.invalid_choice))
+}
+
+/// A configuration with no teams yet (only valid once a team is added).
+fn skeleton(default_team: String) -> WorkflowConfig {
+    WorkflowConfig {
+        teams: Vec::new(),
+        routing: Routing {
+            rules: Vec::new(),
+            default_team,
+            by_skill: true,
+        },
+        assignment: Default::default(),
+        priority: Default::default(),
+        calendars: Vec::new(),
+        sla: Vec::new(),
+        escalation: Default::default(),
+        executives: Vec::new(),
+        canned: Vec::new(),
+    }
+}
+
+/// Moves entry `i` one place up or down.
+fn shift<T>(list: &mut [T], i: usize, up: bool) {
+    if up && i > 0 {
+        list.swap(i, i - 1);
+    } else if !up && i + 1 < list.len() {
+        list.swap(i, i + 1);
+    }
+}
+
+/// Applies one workflow form to `cfg`.
+fn apply(cfg: &mut WorkflowConfig, f: &Fields, s: &'static Strings) -> FieldResult<()> {
+    match f.get("action") {
+        "team.save" => {
+            let id = name_field(f, "id", s.team_id, s)?;
+            let skills = Skills {
+                topics: list_field(f, "topics", s.topics, s)?,
+                languages: list_field(f, "languages", s.languages, s)?,
+                channels: list_field(f, "channels", s.channels, s)?,
+            };
+            let name = optional_text(f, "name", s.name, s)?;
+            match cfg.teams.iter_mut().find(|t| t.id == id) {
+                Some(t) => {
+                    t.name = name;
+                    t.skills = skills;
+                }
+                None => cfg.teams.push(Team {
+                    id: id.clone(),
+                    name,
+                    skills,
+                    members: Vec::new(),
+                }),
+            }
+            if cfg.routing.default_team.is_empty() {
+                cfg.routing.default_team = id;
+            }
+        }
+        "team.delete" => {
+            let id = f.get("id");
+            cfg.teams.retain(|t| t.id != id);
+        }
+        "member.save" => {
+            let team = f.get("team");
+            let id = name_field(f, "id", s.username, s)?;
+            if crate::api::accounts::check_user_name(&id).is_err() {
+                return Err(field_error(s.username, s.invalid_user_name));
+            }
+            let role = match f.get("role") {
+                "agent" | "" => TeamRole::Agent,
+                "lead" => TeamRole::Lead,
+                "executive" => TeamRole::Executive,
+                _ => return Err(field_error(s.role, s.invalid_choice)),
+            };
+            let presence = match f.get("presence") {
+                "online" | "" => Presence::Online,
+                "away" => Presence::Away,
+                "offline" => Presence::Offline,
+                _ => return Err(field_error(s.presence, s.invalid_choice)),
+            };
+            let capacity = match f.get("capacity") {
+                "" => 5,
+                v => v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|c| *c <= 1000)
+                    .ok_or(field_error(s.capacity, s.invalid_capacity))?,
+            };
+            let languages = list_field(f, "languages", s.languages, s)?;
+            let t = cfg
+                .teams
+                .iter_mut()
+                .find(|t| t.id == team)
+                .ok_or(field_error(s.team, s.invalid_choice))?;
+            let member = Member {
+                id: id.clone(),
+                name: None,
+                role,
+                capacity,
+                presence,
+                languages,
+            };
+            match t.members.iter_mut().find(|m| m.id == id) {
+                Some(m) => {
+                    *m = Member {
+                        name: m.name.take(),
+                        ..member
+                    }
+                }
+                None => t.members.push(member),
+            }
+        }
+        "member.delete" => {
+            let (team, id) = (f.get("team"), f.get("id"));
+            if let Some(t) = cfg.teams.iter_mut().find(|t| t.id == team) {
+                t.members.retain(|m| m.id != id);
+            }
+        }
+        "routing.save" => {
+            let team = f.get("default_team");
+            if team.is_empty() {
+                return Err(field_error(s.default_team, s.field_missing));
+            }
+            cfg.routing.default_team = team.to_owned();
+            cfg.routing.by_skill = f.get("by_skill") == "on";
+        }
+        "rule.save" => {
+            let name = name_field(f, "name", s.name, s)?;
+            let team = name_field(f, "team", s.team, s)?;
+            let when = Condition {
+                topics: list_field(f, "topics", s.topics, s)?,
+                languages: list_field(f, "languages", s.languages, s)?,
+                channels: list_field(f, "channels", s.channels, s)?,
+                brands: list_field(f, "brands", s.brands, s)?,
+                visibility: visibility_field(f, s.visibility, s)?,
+                min_negativity: share_field(f, "min_negativity", s.min_negativity, s)?,
+                min_toxicity: share_field(f, "min_toxicity", s.min_toxicity, s)?,
+                min_urgency: share_field(f, "min_urgency", s.min_urgency, s)?,
+            };
+            let rule = RoutingRule { name, when, team };
+            let position = match f.get("position") {
+                "" => None,
+                v => Some(
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|p| *p >= 1)
+                        .ok_or(field_error(s.position, s.invalid_choice))?,
+                ),
+            };
+            let rules = &mut cfg.routing.rules;
+            let existing = rules.iter().position(|r| r.name == rule.name);
+            match (existing, position) {
+                (Some(i), None) => rules[i] = rule,
+                (existing, position) => {
+                    if let Some(i) = existing {
+                        rules.remove(i);
+                    }
+                    let at = position.map_or(rules.len(), |p| (p - 1).min(rules.len()));
+                    rules.insert(at, rule);
+                }
+            }
+        }
+        "rule.delete" => {
+            let i = index_field(f, cfg.routing.rules.len(), s)?;
+            cfg.routing.rules.remove(i);
+        }
+        "rule.up" | "rule.down" => {
+            let i = index_field(f, cfg.routing.rules.len(), s)?;
+            shift(&mut cfg.routing.rules, i, f.get("action") == "rule.up");
+        }
+        "sla.save" => {
+            let name = name_field(f, "name", s.name, s)?;
+            let mut priorities = Vec::new();
+            for p in f.all("priorities") {
+                priorities.push(match p {
+                    "low" => PriorityLevel::Low,
+                    "normal" => PriorityLevel::Normal,
+                    "high" => PriorityLevel::High,
+                    "urgent" => PriorityLevel::Urgent,
+                    _ => return Err(field_error(s.priorities, s.invalid_choice)),
+                });
+            }
+            let negative = match f.get("negative") {
+                "" => None,
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => return Err(field_error(s.negative, s.invalid_choice)),
+            };
+            let policy = SlaPolicy {
+                name,
+                when: PolicyCondition {
+                    channels: list_field(f, "channels", s.channels, s)?,
+                    priorities,
+                    visibility: visibility_field(f, s.visibility, s)?,
+                    negative,
+                },
+                calendar: name_field(f, "calendar", s.calendar, s)?,
+                first_response_minutes: minutes_field(f, "first", s.first_response, s)?,
+                next_response_minutes: minutes_field(f, "next", s.next_response, s)?,
+                resolution_minutes: minutes_field(f, "resolution", s.resolution, s)?,
+                warn_before_minutes: minutes_field(f, "warn", s.warn_before, s)?,
+            };
+            if policy.first_response_minutes.is_none()
+                && policy.next_response_minutes.is_none()
+                && policy.resolution_minutes.is_none()
+            {
+                return Err(field_error(s.first_response, s.field_missing));
+            }
+            match cfg.sla.iter_mut().find(|p| p.name == policy.name) {
+                Some(p) => *p = policy,
+                None => cfg.sla.push(policy),
+            }
+        }
+        "sla.delete" => {
+            let i = index_field(f, cfg.sla.len(), s)?;
+            cfg.sla.remove(i);
+        }
+        "sla.up" | "sla.down" => {
+            let i = index_field(f, cfg.sla.len(), s)?;
+            shift(&mut cfg.sla, i, f.get("action") == "sla.up");
+        }
+        _ => return Err(field_error(s.admin_title, s.invalid_choice)),
+    }
+    Ok(())
+}
+
+/// Where the page jumps back to after an action.
+fn anchor(action: &str) -> &'static str {
+    match action.split('.').next().unwrap_or("") {
+        "team" | "member" => "#h-teams",
+        "rule" | "routing" => "#h-routing",
+        "sla" => "#h-sla",
+        _ => "",
+    }
+}
+
+/// `POST /admin/workflow`: one change to the workflow configuration, saved as a new version.
+pub async fn workflow(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> UiResult {
+    viewer.require(Permission::Admin)?;
+    let s = viewer.s();
+    let f = Fields::parse(&body);
+    let expected = match f.get("version") {
+        "" => None,
+        v => Some(
+            v.parse::<i64>()
+                .map_err(|_| UiError::bad(viewer.lang, s.config_stale))?,
+        ),
+    };
+    let stored = wf::current_config(&state).await.map_err(viewer.error())?;
+    let mut cfg = stored
+        .map(|(_, c)| c)
+        .unwrap_or_else(|| skeleton(String::new()));
+    if let Err(e) = apply(&mut cfg, &f, s) {
+        let text = format!("{} {}: {}", s.not_saved, e.label, e.problem);
+        let extra = Extra {
+            notice: Some((text, true)),
+            ..Extra::default()
+        };
+        return render_admin(&state, &viewer, extra, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    match wf::save_config(&state, &viewer.user, &cfg, Some(expected)).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/admin?saved=1{}", anchor(f.get("action")))).into_response())
+        }
+        Err(e) => refused(&state, &viewer, e).await,
+    }
+}
+
+/// `POST /admin/webhooks`: add a receiver (the secret is shown once) or remove one.
+pub async fn webhooks(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> UiResult {
+    viewer.require(Permission::Admin)?;
+    let f = Fields::parse(&body);
+    match f.get("action") {
+        "delete" => {
+            let id = f.get("id").parse::<i64>().unwrap_or(-1);
+            let done = wf::delete_webhook(
+                State(state.clone()),
+                viewer.user.clone(),
+                axum::extract::Path(id),
+            )
+            .await;
+            match done {
+                Ok(_) => Ok(Redirect::to("/admin?saved=1#h-webhooks").into_response()),
+                Err(e) => refused(&state, &viewer, e).await,
+            }
+        }
+        _ => {
+            let secret = Some(f.get("secret").to_owned()).filter(|v| !v.is_empty());
+            let added = wf::add_webhook(
+                State(state.clone()),
+                viewer.user.clone(),
+                ApiJson(NewWebhook {
+                    url: f.get("url").to_owned(),
+                    secret,
+                }),
+            )
+            .await;
+            match added {
+                Ok((_, axum::Json(v))) => {
+                    let extra = Extra {
+                        new_secret: v["secret"].as_str().map(str::to_owned),
+                        notice: Some((viewer.s().saved.to_owned(), false)),
+                        ..Extra::default()
+                    };
+                    render_admin(&state, &viewer, extra, StatusCode::OK).await
+                }
+                Err(e) => refused(&state, &viewer, e).await,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::i18n::Lang;
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Fields {
+        Fields(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn forms_build_a_valid_configuration() {
+        let s = Lang::En.strings();
+        let mut cfg = skeleton(String::new());
+        apply(
+            &mut cfg,
+            &form(&[
+                ("action", "team.save"),
+                ("id", "technik"),
+                ("name", "Technik"),
+                ("topics", "stoerung, internet, stoerung"),
+            ]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(
+            cfg.routing.default_team, "technik",
+            "first team is the default"
+        );
+        assert_eq!(cfg.teams[0].skills.topics, ["stoerung", "internet"]);
+        apply(
+            &mut cfg,
+            &form(&[
+                ("action", "member.save"),
+                ("team", "technik"),
+                ("id", "tina"),
+                ("role", "lead"),
+                ("capacity", "3"),
+                ("languages", "de,en"),
+            ]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(cfg.teams[0].members[0].role, TeamRole::Lead);
+        for (name, pos) in [("a", ""), ("b", ""), ("c", "1")] {
+            apply(
+                &mut cfg,
+                &form(&[
+                    ("action", "rule.save"),
+                    ("name", name),
+                    ("team", "technik"),
+                    ("topics", "stoerung"),
+                    ("min_negativity", "0,5"),
+                    ("position", pos),
+                ]),
+                s,
+            )
+            .ok()
+            .unwrap();
+        }
+        let names = |c: &WorkflowConfig| -> Vec<String> {
+            c.routing.rules.iter().map(|r| r.name.clone()).collect()
+        };
+        assert_eq!(names(&cfg), ["c", "a", "b"]);
+        assert_eq!(cfg.routing.rules[0].when.min_negativity, Some(0.5));
+        apply(
+            &mut cfg,
+            &form(&[("action", "rule.down"), ("index", "0")]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(names(&cfg), ["a", "c", "b"]);
+        apply(
+            &mut cfg,
+            &form(&[
+                ("action", "sla.save"),
+                ("name", "social"),
+                ("channels", "twitter"),
+                ("priorities", "high"),
+                ("priorities", "urgent"),
+                ("negative", "yes"),
+                ("calendar", "always"),
+                ("first", "30"),
+            ]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(
+            cfg.sla[0].when.priorities,
+            [PriorityLevel::High, PriorityLevel::Urgent]
+        );
+        assert!(cfg.validate().is_ok());
+        // Removing the team the rules use is refused by the same validation as the API.
+        apply(
+            &mut cfg,
+            &form(&[("action", "team.delete"), ("id", "technik")]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert!(
+            cfg.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("routing.rules[0]")
+        );
+    }
+
+    #[test]
+    fn form_mistakes_name_the_field() {
+        let s = Lang::De.strings();
+        let mut cfg = skeleton("a".into());
+        let cases: [(&[(&str, &str)], &str); 5] = [
+            (&[("action", "team.save"), ("id", "")], s.team_id),
+            (
+                &[
+                    ("action", "member.save"),
+                    ("team", "a"),
+                    ("id", "x"),
+                    ("capacity", "-1"),
+                ],
+                s.capacity,
+            ),
+            (
+                &[
+                    ("action", "rule.save"),
+                    ("name", "r"),
+                    ("team", "a"),
+                    ("min_urgency", "2"),
+                ],
+                s.min_urgency,
+            ),
+            (
+                &[
+                    ("action", "sla.save"),
+                    ("name", "p"),
+                    ("calendar", "always"),
+                    ("first", "x"),
+                ],
+                s.first_response,
+            ),
+            (&[("action", "rule.delete"), ("index", "3")], s.rule_order),
+        ];
+        for (pairs, label) in cases {
+            let e = apply(&mut cfg, &form(pairs), s).expect_err("refused");
+            assert_eq!(e.label, label, "{pairs:?}");
+        }
+    }
 }

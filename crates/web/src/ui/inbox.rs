@@ -1,5 +1,7 @@
 //! The inbox: open conversations sorted by priority (workflow's documented score), with
-//! filters, badges, time left to the response target, and a version endpoint for live updates.
+//! filters (state, channel, language, sentiment, topic, case, team, assignee, response-target
+//! state), badges, the time left to the response target as the live workflow stage wrote it
+//! (`conversation_facets.sla_due_at`), and a version endpoint for live updates.
 
 use askama::Template;
 use axum::Json;
@@ -9,15 +11,13 @@ use workflow::{PriorityInput, PriorityWeights};
 
 use super::error::{UiResult, render};
 use super::frame::{Frame, Viewer};
-use super::view::{Badge, Choice, Filter, analysis_badges, excerpt, fmt_duration, fmt_time};
+use super::view::{Badge, Choice, analysis_badges, excerpt, fmt_duration, fmt_time};
 use crate::auth::Permission;
 use crate::state::AppState;
 
 /// Rows read from the store before sorting by priority; rows shown.
 const CANDIDATES: u32 = 400;
 const SHOWN: usize = 50;
-/// Default first-response target when no policy applies: one hour (public social media).
-pub const DEFAULT_TARGET_SECS: i64 = 3600;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct InboxQuery {
@@ -32,7 +32,47 @@ pub struct InboxQuery {
     #[serde(default)]
     topic: String,
     #[serde(default)]
+    case: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
     sla: String,
+}
+
+/// One filter of the inbox form: a `<select>` with options, or a text / number input
+/// (with suggestions from `options` in a `<datalist>`).
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// `select`, `text` or `number`.
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<Choice>,
+}
+
+impl Field {
+    fn select(
+        name: &'static str,
+        label: &'static str,
+        current: &str,
+        options: Vec<(String, String)>,
+    ) -> Self {
+        Field {
+            name,
+            label,
+            kind: "select",
+            value: current.to_owned(),
+            options: options
+                .into_iter()
+                .map(|(v, l)| {
+                    let selected = v == current;
+                    Choice::new(v, l, selected)
+                })
+                .collect(),
+        }
+    }
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -53,13 +93,14 @@ pub struct Row {
     pub sla_class: &'static str,
     pub sla_label: String,
     pub assignee: String,
+    pub team: String,
 }
 
 #[derive(Template)]
 #[template(path = "inbox.html")]
 struct InboxPage {
     c: Frame,
-    filters: Vec<Filter>,
+    filters: Vec<Field>,
     rows: Vec<Row>,
     version: i64,
     poll_ms: u32,
@@ -75,28 +116,31 @@ pub fn state_label(s: &super::i18n::Strings, state: &str) -> &'static str {
     }
 }
 
-/// Response-target status of a conversation waiting since `since`: (class, label, key).
+/// The response-target badge from what the workflow stage stored: (class, label). A running
+/// target whose due time has passed reads as overdue even before the stage marks it breached.
 fn sla(
     s: &super::i18n::Strings,
-    state: &str,
-    since: model::Timestamp,
+    state: Option<&str>,
+    due: Option<model::Timestamp>,
     now: model::Timestamp,
-) -> (&'static str, String, &'static str) {
-    if state != "open" {
-        return ("none", s.sla_none.to_owned(), "none");
+) -> (&'static str, String) {
+    let left = due.map(|d| (d - now).num_seconds());
+    match (state, left) {
+        (Some("breached"), Some(l)) | (Some("running" | "warning"), Some(l)) if l < 0 => {
+            ("breached", format!("{} {}", s.overdue_by, fmt_duration(l)))
+        }
+        (Some("breached"), _) => ("breached", s.sla_breached.to_owned()),
+        (Some("warning"), Some(l)) => ("warning", fmt_duration(l)),
+        (Some("running"), Some(l)) => ("ok", fmt_duration(l)),
+        (Some("paused"), _) => ("none", s.sla_paused.to_owned()),
+        (Some("warning"), None) => ("warning", s.sla_warning.to_owned()),
+        (Some("running"), None) => ("ok", s.sla_ok.to_owned()),
+        _ => ("none", s.sla_none.to_owned()),
     }
-    let left = DEFAULT_TARGET_SECS - (now - since).num_seconds();
-    if left < 0 {
-        (
-            "breached",
-            format!("{} {}", s.overdue_by, fmt_duration(left)),
-            "breached",
-        )
-    } else if left < DEFAULT_TARGET_SECS / 4 {
-        ("warning", fmt_duration(left), "warning")
-    } else {
-        ("ok", fmt_duration(left), "ok")
-    }
+}
+
+fn case_id(v: &str) -> Option<i64> {
+    v.trim().trim_start_matches('#').parse().ok()
 }
 
 pub async fn page(
@@ -114,6 +158,10 @@ pub async fn page(
         language: opt(&q.language),
         sentiment: opt(&q.sentiment),
         topic: opt(&q.topic),
+        case_id: case_id(&q.case),
+        team: opt(&q.team),
+        assignee: opt(&q.assignee),
+        sla: opt(&q.sla),
         limit: CANDIDATES,
     };
     let (entries, channels, version) = state
@@ -122,6 +170,11 @@ pub async fn page(
         })
         .await
         .map_err(viewer.error())?;
+    // Teams, members and topics for the filter choices come from the workflow configuration.
+    let config = crate::api::workflow::current_config(&state)
+        .await
+        .map_err(viewer.error())?
+        .map(|(_, c)| c);
     let now = chrono::Utc::now();
     let weights = PriorityWeights::default();
     let mut scored: Vec<(f32, store::InboxEntry)> = entries
@@ -143,10 +196,7 @@ pub async fn page(
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.last_at.cmp(&a.1.last_at)));
     let mut rows = Vec::new();
     for (score, e) in scored {
-        let (sla_class, sla_label, sla_key) = sla(s, &e.state, e.message.created_at, now);
-        if !q.sla.is_empty() && q.sla != sla_key {
-            continue;
-        }
+        let (sla_class, sla_label) = sla(s, e.sla_state.as_deref(), e.sla_due_at, now);
         let mut badges = e
             .analysis
             .as_ref()
@@ -171,67 +221,105 @@ pub async fn page(
             badges,
             sla_class,
             sla_label,
-            assignee: s.unassigned.to_owned(),
+            assignee: e
+                .assignee
+                .clone()
+                .unwrap_or_else(|| s.unassigned.to_owned()),
+            team: e.team.clone().unwrap_or_default(),
         });
         if rows.len() == SHOWN {
             break;
         }
     }
-    let sel = |v: &str, cur: &str| v == cur;
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+            .collect()
+    };
+    let mut teams = Vec::new();
+    let mut members = vec![("none".to_owned(), s.unassigned.to_owned())];
+    let mut topics: Vec<String> = Vec::new();
+    if let Some(cfg) = &config {
+        for t in &cfg.teams {
+            teams.push((t.id.clone(), t.name.clone().unwrap_or_else(|| t.id.clone())));
+            for m in &t.members {
+                if !members.iter().any(|(id, _)| *id == m.id) {
+                    members.push((m.id.clone(), m.id.clone()));
+                }
+            }
+            topics.extend(t.skills.topics.iter().cloned());
+        }
+        for r in &cfg.routing.rules {
+            topics.extend(r.when.topics.iter().cloned());
+        }
+    }
+    topics.sort();
+    topics.dedup();
     let filters = vec![
-        Filter {
-            name: "state",
-            label: s.state,
-            options: [
+        Field::select(
+            "state",
+            s.state,
+            &q.state,
+            pairs(&[
                 ("open", s.state_open),
                 ("pending", s.state_pending),
                 ("resolved", s.state_solved),
                 ("all", s.any),
-            ]
-            .iter()
-            .map(|(v, l)| Choice::new(*v, *l, sel(v, &q.state)))
-            .collect(),
-        },
-        Filter {
-            name: "channel",
-            label: s.channel,
-            options: channels
-                .iter()
-                .map(|c| Choice::new(c.clone(), c.clone(), sel(c, &q.channel)))
-                .collect(),
-        },
-        Filter {
-            name: "language",
-            label: s.language_label,
-            options: ["de", "en"]
-                .iter()
-                .map(|l| Choice::new(*l, *l, sel(l, &q.language)))
-                .collect(),
-        },
-        Filter {
-            name: "sentiment",
-            label: s.sentiment,
-            options: [
+            ]),
+        ),
+        Field::select(
+            "channel",
+            s.channel,
+            &q.channel,
+            channels.iter().map(|c| (c.clone(), c.clone())).collect(),
+        ),
+        Field::select(
+            "language",
+            s.language_label,
+            &q.language,
+            pairs(&[("de", "de"), ("en", "en")]),
+        ),
+        Field::select(
+            "sentiment",
+            s.sentiment,
+            &q.sentiment,
+            pairs(&[
                 ("negative", s.sentiment_negative),
                 ("neutral", s.sentiment_neutral),
                 ("positive", s.sentiment_positive),
-            ]
-            .iter()
-            .map(|(v, l)| Choice::new(*v, *l, sel(v, &q.sentiment)))
-            .collect(),
+            ]),
+        ),
+        Field {
+            name: "topic",
+            label: s.topic,
+            kind: "text",
+            value: q.topic.trim().to_owned(),
+            options: topics
+                .into_iter()
+                .map(|t| Choice::new(t.clone(), t, false))
+                .collect(),
         },
-        Filter {
-            name: "sla",
-            label: s.sla_status,
-            options: [
-                ("ok", s.sla_ok),
+        Field {
+            name: "case",
+            label: s.case,
+            kind: "number",
+            value: case_id(&q.case).map(|c| c.to_string()).unwrap_or_default(),
+            options: Vec::new(),
+        },
+        Field::select("team", s.team, &q.team, teams),
+        Field::select("assignee", s.assignee, &q.assignee, members),
+        Field::select(
+            "sla",
+            s.sla_status,
+            &q.sla,
+            pairs(&[
+                ("running", s.sla_ok),
                 ("warning", s.sla_warning),
                 ("breached", s.sla_breached),
-            ]
-            .iter()
-            .map(|(v, l)| Choice::new(*v, *l, sel(v, &q.sla)))
-            .collect(),
-        },
+                ("paused", s.sla_paused),
+                ("none", s.sla_none),
+            ]),
+        ),
     ];
     let c = viewer.frame("/inbox");
     render(
@@ -258,4 +346,59 @@ pub async fn version(
         .await
         .map_err(viewer.error())?;
     Ok(Json(serde_json::json!({ "version": v })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn time_left_comes_from_the_stored_due_time() {
+        let s = super::super::i18n::Lang::En.strings();
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+        let cases = [
+            (
+                Some("running"),
+                Some(now + Duration::minutes(95)),
+                "ok",
+                "1 h 35 min",
+            ),
+            (
+                Some("warning"),
+                Some(now + Duration::minutes(7)),
+                "warning",
+                "7 min",
+            ),
+            (
+                Some("breached"),
+                Some(now - Duration::minutes(20)),
+                "breached",
+                "overdue by 20 min",
+            ),
+            // the stage has not marked it yet, the clock has
+            (
+                Some("running"),
+                Some(now - Duration::minutes(3)),
+                "breached",
+                "overdue by 3 min",
+            ),
+            (Some("paused"), None, "none", "paused"),
+            (None, None, "none", "no target"),
+        ];
+        for (state, due, class, label) in cases {
+            assert_eq!(
+                sla(s, state, due, now),
+                (class, label.to_owned()),
+                "{state:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn case_filter_accepts_a_hash() {
+        assert_eq!(case_id("#12"), Some(12));
+        assert_eq!(case_id(" 7 "), Some(7));
+        assert_eq!(case_id("x"), None);
+    }
 }

@@ -60,6 +60,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin", get(admin::page))
         .route("/admin/users", post(admin::add_user))
         .route("/admin/tokens", post(admin::create_token))
+        .route("/admin/workflow", post(admin::workflow))
+        .route("/admin/webhooks", post(admin::webhooks))
         .route("/kb", get(kb::index))
         .route("/kb/{slug}", get(kb::article))
         .route("/static/app.css", get(assets::css))

@@ -4,7 +4,6 @@
 use model::Timestamp;
 
 use super::i18n::Strings;
-use crate::state::AppState;
 
 /// One `<option>`.
 #[derive(Debug, Clone)]
@@ -22,14 +21,6 @@ impl Choice {
             selected,
         }
     }
-}
-
-/// A filter `<select>` of the inbox.
-#[derive(Debug, Clone)]
-pub struct Filter {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub options: Vec<Choice>,
 }
 
 /// A coloured label; `class` picks the colour in the stylesheet.
@@ -121,11 +112,6 @@ pub fn analysis_badges(s: &Strings, a: &model::Analysis) -> Vec<Badge> {
         out.push(Badge::new("lang", a.language.clone()));
     }
     out
-}
-
-/// Read-only tables of the workflow configuration for the admin page.
-pub fn config_tables(_state: &AppState, _s: &Strings) -> Vec<super::admin::ConfigTable> {
-    Vec::new()
 }
 
 #[cfg(test)]

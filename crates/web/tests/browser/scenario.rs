@@ -262,6 +262,103 @@ async fn a_person_works_through_the_interface() {
     assert_eq!(b.text("h1").await, "Verwaltung");
     assert!(b.text("main").await.contains("anna"));
     b.check_page("admin").await;
+
+    // The admin adds a team with a member and a routing rule; each form saves a version.
+    b.fill("#team-id", "technik").await;
+    b.fill("#team-name", "Technik <Störungen>").await;
+    b.fill("#team-topics", "stoerung, internet").await;
+    b.fill("#team-channels", "web").await;
+    b.click_and_load("#team-save").await;
+    assert!(
+        b.text(".notice").await.contains("Gespeichert"),
+        "saved: {}",
+        b.text("main").await.chars().take(300).collect::<String>()
+    );
+    assert!(b.text("#teams").await.contains("Technik <Störungen>"));
+    assert!(b.text("#wf-version").await.contains("Version"));
+    b.select("#member-team", "technik").await;
+    b.fill("#member-id", "anna").await;
+    b.fill("#member-capacity", "3").await;
+    b.click_and_load("#member-save").await;
+    assert!(b.text("#teams").await.contains("anna"));
+    b.fill("#rule-name", "Web an die Technik").await;
+    b.select("#rule-team", "technik").await;
+    b.fill("#rule-channels", "web").await;
+    b.fill("#rule-neg", "0,4").await;
+    b.click_and_load("#rule-save").await;
+    let rules = b.text("#rules").await;
+    assert!(
+        rules.contains("Web an die Technik") && rules.contains("web") && rules.contains("0.4"),
+        "rule listed: {rules}"
+    );
+    // Removing the team the rule sends to is refused with the reason on the page.
+    b.click_and_load("#teams tr[data-team='technik'] td:last-child button")
+        .await;
+    let refusal = b.text(".notice.error").await;
+    assert!(
+        refusal.contains("Nicht gespeichert") && refusal.contains("routing.rules[0]"),
+        "refusal names the place: {refusal}"
+    );
+    assert_eq!(b.count("#teams tr.team").await, 1, "team kept");
+    b.console_errors().await; // the 422 of the refused change is expected
+    b.check_page("admin-workflow").await;
+
+    // Inbox filters on what the workflow decided: the assignee, the team.
+    b.goto(&format!("/c/{xss_conv}")).await;
+    b.select("#assign-select", "anna").await;
+    b.click_and_load("form[action$='/assign'] button").await;
+    b.goto("/inbox").await;
+    b.select("#f-assignee", "anna").await;
+    b.click_and_load("form.filters button[type=submit]").await;
+    assert!(
+        b.path().await.contains("assignee=anna"),
+        "{}",
+        b.path().await
+    );
+    let assignees = b
+        .js("return [...document.querySelectorAll('#inbox tr.conv td.assignee')].map(td => td.textContent.trim());")
+        .await;
+    let assignees: Vec<&str> = assignees
+        .as_array()
+        .expect("assignee cells")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        !assignees.is_empty() && assignees.iter().all(|a| *a == "anna"),
+        "only anna's conversations: {assignees:?}"
+    );
+    assert!(b.text("#inbox").await.contains("<b>mallory</b>"));
+    b.goto("/inbox").await;
+    b.select("#f-team", "technik").await;
+    b.click_and_load("form.filters button[type=submit]").await;
+    assert!(
+        b.path().await.contains("team=technik"),
+        "{}",
+        b.path().await
+    );
+    let teams = b
+        .js("return [...document.querySelectorAll('#inbox tr.conv td.team')].map(td => td.textContent.trim());")
+        .await;
+    assert!(
+        teams
+            .as_array()
+            .expect("team cells")
+            .iter()
+            .all(|t| t.as_str() == Some("technik")),
+        "only the team's conversations: {teams}"
+    );
+    let unfiltered = {
+        b.goto("/inbox").await;
+        b.count("#inbox tr.conv").await
+    };
+    assert!(unfiltered >= 20);
+    b.goto("/inbox?team=technik").await;
+    assert!(
+        b.count("#inbox tr.conv").await < unfiltered,
+        "the team filter leaves out other teams' and unrouted conversations"
+    );
+    b.check_page("inbox-filtered").await;
     logout(&b).await;
     b.close().await;
 }

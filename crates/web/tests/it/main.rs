@@ -7,4 +7,5 @@ mod accounts;
 mod api;
 mod harness;
 mod routes;
+mod workflow;
 mod xss;
