@@ -583,6 +583,8 @@ fn react_loop(
         outbox: &cfg.outbox,
         config: cfg,
     };
+    // receivers first: a stage may tell something while it rebuilds
+    cfg.outbox.refresh_webhooks(&shared.db);
     for stage in &mut stages {
         stage.start(&ctx(cfg.clock.now()));
     }

@@ -144,15 +144,15 @@ pub async fn page(
             let analyses = st.conversation_analyses(id)?;
             let others = st.other_conversations(id, 10)?;
             let notes = st.notes(id)?;
-            let audit = st.audit_log(1000)?;
+            let assignee = st.conversation_row(id)?.and_then(|r| r.assignee);
             let users = st.list_users()?;
             Ok(Some((
-                conv, messages, analyses, others, notes, audit, users,
+                conv, messages, analyses, others, notes, assignee, users,
             )))
         })
         .await
         .map_err(viewer.error())?;
-    let Some((conv, messages, analyses, others, notes, audit, users)) = loaded else {
+    let Some((conv, messages, analyses, others, notes, assignee, users)) = loaded else {
         return Err(UiError::not_found(lang));
     };
     let analysis_of = |mid: i64| analyses.iter().find(|(m, _)| *m == mid).map(|(_, a)| a);
@@ -206,13 +206,6 @@ pub async fn page(
         });
     }
     thread.sort_by_key(|t| t.at_sort);
-
-    let target = format!("conversation:{id}");
-    let assignee = audit
-        .iter()
-        .find(|e| e.action == ASSIGNEE_ACTION && e.target == target)
-        .and_then(|e| e.detail["assignee"].as_str().map(str::to_owned))
-        .filter(|a| !a.is_empty());
 
     let (analysis, current_sentiment) = match last_inbound {
         Some(m) => {
@@ -581,13 +574,15 @@ pub async fn assign(
 ) -> UiResult {
     viewer.require(Permission::Act)?;
     let actor = viewer.user.actor();
+    let assignee = Some(f.assignee.trim().to_owned()).filter(|a| !a.is_empty());
     state
-        .db(move |st| {
+        .write(move |st| {
+            st.assign_conversation(id, assignee.as_deref())?;
             st.audit(
                 &actor,
                 ASSIGNEE_ACTION,
                 &format!("conversation:{id}"),
-                &json!({"assignee": f.assignee}),
+                &json!({"assignee": assignee}),
             )
         })
         .await

@@ -8,7 +8,7 @@ use web::{AppState, ServerConfig};
 pub struct TestServer {
     pub base: String,
     pub state: AppState,
-    _dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -27,7 +27,25 @@ impl TestServer {
         config: ServerConfig,
         engine_config: engine::EngineConfig,
     ) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), config, engine_config).await
+    }
+
+    /// Stops the server and starts a new one on the same data folder (a restart).
+    pub async fn restart(
+        mut self,
+        config: ServerConfig,
+        engine_config: engine::EngineConfig,
+    ) -> TestServer {
+        let dir = self.dir.take().unwrap();
+        self.stop().await;
+        Self::start_in(dir, config, engine_config).await
+    }
+
+    async fn start_in(
+        dir: tempfile::TempDir,
+        config: ServerConfig,
+        engine_config: engine::EngineConfig,
+    ) -> TestServer {
         let analyzer = std::sync::Arc::new(analysis::Analyzer::new());
         let state = web::server::start_with(dir.path(), config, engine_config, analyzer).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -49,7 +67,7 @@ impl TestServer {
         TestServer {
             base,
             state,
-            _dir: dir,
+            dir: Some(dir),
             shutdown: Some(tx),
             task: Some(task),
         }

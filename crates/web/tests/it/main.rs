@@ -5,6 +5,7 @@
 
 mod accounts;
 mod api;
+mod escalation;
 mod harness;
 mod routes;
 mod workflow;
