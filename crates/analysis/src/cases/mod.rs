@@ -11,7 +11,7 @@
 //! every `recency_half_life_secs` since its last message. Otherwise the message opens a
 //! new case. See docs/EARLY_WARNING.md ("Cases").
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, VecDeque};
 
 use model::{Analysis, Message, SentimentLabel, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::text::{Tokenizer, Tokens};
 
 mod terms;
 
-use terms::{Profile, Vocabulary};
+use terms::{FastMap, FastSet, Profile, Vocabulary};
 
 /// Parameters of case grouping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,9 +120,9 @@ pub struct Assignment {
 #[derive(Debug, Clone)]
 struct CaseState {
     case: Case,
-    customers: HashSet<u64>,
+    customers: FastSet<u64>,
     /// Term -> number of members containing it.
-    terms: HashMap<u32, u32>,
+    terms: FastMap<u32, u32>,
     label_at: u64,
 }
 
@@ -134,9 +134,9 @@ pub struct Casebook {
     vocab: Vocabulary,
     cases: Vec<CaseState>,
     /// Term -> recent cases whose profile holds it (newest last, bounded).
-    index: HashMap<u32, Vec<u32>>,
+    index: FastMap<u32, VecDeque<u32>>,
     /// Four LSH bands of the SimHash -> (simhash, case), newest last, bounded.
-    bands: [HashMap<u16, Vec<(u64, u32)>>; 4],
+    bands: [FastMap<u16, VecDeque<(u64, u32)>>; 4],
 }
 
 impl std::fmt::Debug for Casebook {
@@ -161,7 +161,7 @@ impl Casebook {
             tokens: Tokens::default(),
             vocab: Vocabulary::default(),
             cases: Vec::new(),
-            index: HashMap::new(),
+            index: FastMap::default(),
             bands: Default::default(),
         }
     }
@@ -232,42 +232,48 @@ impl Casebook {
         query.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         query.truncate(self.config.match_terms);
         let max_idf = (self.vocab.docs as f32 + 1.0).ln() + 1.0;
-        let mut candidates: Vec<u32> = Vec::new();
-        for &(t, idf) in &query {
-            if idf < self.config.min_idf * max_idf {
-                continue;
-            }
+        // (case, query term) pairs from the term index: the newest few cases per term bound
+        // the work per message. A case is a candidate when a salient term (idf >= min_idf x
+        // max_idf) found it; the other terms it shares only add to its score.
+        let mut pairs: Vec<(u32, u8)> = Vec::new();
+        for (q, &(t, _)) in query.iter().enumerate() {
             if let Some(list) = self.index.get(&t) {
-                // The newest few cases per term: bounds the work per message.
-                candidates.extend(
+                pairs.extend(
                     list.iter()
                         .rev()
                         .take(CANDIDATES_PER_TERM)
-                        .copied()
-                        .filter(|&c| self.is_active(c, at)),
+                        .map(|&c| (c, q as u8)),
                 );
             }
         }
-        candidates.sort_unstable();
-        candidates.dedup();
+        pairs.sort_unstable();
+        pairs.dedup();
         // Long texts share rare words by chance: the bar rises with the square root of the
         // number of content tokens beyond `long_text_tokens` (tweets are not affected).
         let length = (p.tokens as f32 / self.config.long_text_tokens.max(1) as f32)
             .sqrt()
             .max(1.0);
         let needed = self.config.join_score * max_idf * length;
+        let salient = self.config.min_idf * max_idf;
         let mut best: Option<(f32, u32)> = None;
-        for c in candidates {
+        for group in pairs.chunk_by(|a, b| a.0 == b.0) {
+            let c = group[0].0;
+            if !group.iter().any(|&(_, q)| query[q as usize].1 >= salient) || !self.is_active(c, at)
+            {
+                continue;
+            }
             let state = &self.cases[c as usize];
             let size = state.case.size as f32;
-            // A term counts by how rare it is outside this case: a term that only this case
-            // uses stays fully characteristic however often it is repeated.
             let (mut score, mut shared, mut identifier) = (0.0f32, 0usize, false);
-            for (t, _) in &query {
-                let Some(&n) = state.terms.get(t) else {
+            for &(_, q) in group {
+                let t = query[q as usize].0;
+                // The index can hold a case whose profile dropped the term since.
+                let Some(&n) = state.terms.get(&t) else {
                     continue;
                 };
-                let term = &self.vocab.terms[*t as usize];
+                let term = &self.vocab.terms[t as usize];
+                // A term counts by how rare it is outside this case: a term that only this
+                // case uses stays fully characteristic however often it is repeated.
                 let df = term.df.saturating_sub(n).max(1);
                 let idf_outside = ((self.vocab.docs as f32 + 1.0) / df as f32).ln() + 1.0;
                 // Squared relative idf: rare terms decide, a pile of common words does not
@@ -311,8 +317,8 @@ impl Casebook {
                 samples: Vec::new(),
                 messages: Vec::new(),
             },
-            customers: HashSet::new(),
-            terms: HashMap::new(),
+            customers: FastSet::default(),
+            terms: FastMap::default(),
             label_at: 0,
         });
         n
@@ -371,9 +377,9 @@ impl Casebook {
             *n += 1;
             if *n == 1 {
                 let list = self.index.entry(t).or_default();
-                list.push(c);
+                list.push_back(c);
                 if list.len() > INDEX_CAP {
-                    list.remove(0);
+                    list.pop_front();
                 }
             }
         }
@@ -387,9 +393,9 @@ impl Casebook {
         if p.tokens >= config.near_duplicate_min_tokens {
             for (i, band) in self.bands.iter_mut().enumerate() {
                 let list = band.entry((p.simhash >> (16 * i)) as u16).or_default();
-                list.push((p.simhash, c));
+                list.push_back((p.simhash, c));
                 if list.len() > BAND_CAP {
-                    list.remove(0);
+                    list.pop_front();
                 }
             }
         }
@@ -426,7 +432,7 @@ impl Casebook {
 }
 
 /// The label of a case: its three terms with the highest share x idf, joined by ` · `.
-fn label(terms: &HashMap<u32, u32>, vocab: &Vocabulary, size: u64) -> String {
+fn label(terms: &FastMap<u32, u32>, vocab: &Vocabulary, size: u64) -> String {
     let mut v: Vec<(u32, f32)> = terms
         .iter()
         .map(|(&t, &n)| (t, n as f32 / size.max(1) as f32 * vocab.idf(t)))

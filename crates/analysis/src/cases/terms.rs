@@ -2,7 +2,9 @@
 //! `re30`, hashtags, long numbers like flight numbers), weighted by an inverse document
 //! frequency learned online, plus a SimHash fingerprint of the text for near duplicates.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
 
 use crate::text::{Lang, TokenKind, Tokenizer, Tokens};
 
@@ -23,6 +25,62 @@ const STOPWORDS: &[&str] = &[
     "nein", "doch", "um", "an", "am", "ab", "bis", "über", "uber",
 ];
 
+/// A fast hasher for the grouper's small keys (term ids, band keys, customer hashes, term
+/// strings): one multiply per word (the Fx scheme). Not DoS-resistant, which the keys do not
+/// need: ids are ours and strings only pick a bucket in a bounded vocabulary.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    fn write_u16(&mut self, n: u16) {
+        self.add(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        // Spread the high bits down too (hashbrown uses both ends of the hash).
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+pub(crate) type Fast = BuildHasherDefault<FastHasher>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, Fast>;
+pub(crate) type FastSet<K> = HashSet<K, Fast>;
+
+static STOPWORD_SET: LazyLock<FastSet<&'static str>> =
+    LazyLock::new(|| STOPWORDS.iter().copied().collect());
+
 /// A term of the vocabulary: its surface form (for labels) and document frequency.
 #[derive(Debug, Clone)]
 pub(crate) struct Term {
@@ -36,7 +94,7 @@ pub(crate) struct Term {
 /// The online vocabulary with document frequencies.
 #[derive(Debug, Default)]
 pub(crate) struct Vocabulary {
-    index: HashMap<String, u32>,
+    index: FastMap<String, u32>,
     pub terms: Vec<Term>,
     pub docs: u64,
 }
@@ -112,7 +170,7 @@ pub(crate) fn profile(
     let mut previous: u64 = 0;
     for t in tokens.iter() {
         let (key, identifier) = match t.kind {
-            TokenKind::Word if t.text.chars().count() >= 3 && !STOPWORDS.contains(&t.text) => {
+            TokenKind::Word if t.text.chars().count() >= 3 && !STOPWORD_SET.contains(t.text) => {
                 (t.stem, false)
             }
             TokenKind::Code | TokenKind::Hashtag => (t.text, true),
