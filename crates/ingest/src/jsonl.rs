@@ -2,13 +2,91 @@
 //! `model::Message` (see docs/JSONL.md). Blank lines are skipped.
 
 use model::Message;
+use serde::{Deserialize, Serialize};
 
 use crate::line::Lines;
-use crate::{MAX_RECORD_BYTES, Options, Records, Rejected, Source, finish};
+use crate::{MAX_RECORD_BYTES, Options, Record, Records, Rejected, Source, finish};
 
-pub(crate) fn records(source: Source, _options: &Options) -> Records {
+/// A line of our JSONL that is not a message, named by its `"kind"`: what the store keeps
+/// beside the messages (docs/JSONL.md). `export` writes these after all messages; each refers
+/// to messages by (channel, external id), so it must come after them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Extra {
+    /// A conversation's state where it differs from what its messages give (an agent resolved
+    /// or reopened it).
+    Conversation(ConversationState),
+    /// A contact with several identities (merged) and its display name.
+    Contact(ContactIdentities),
+    /// The stored analysis of a message.
+    Analysis(StoredAnalysis),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationState {
+    pub channel: String,
+    /// `external_id` of the top of the reply chain (the conversation's key).
+    pub root_external_id: String,
+    /// `open`, `pending` or `resolved`.
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactIdentities {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The first identity's contact is kept; the others are merged into it.
+    pub identities: Vec<IdentityRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityRef {
+    pub channel: String,
+    pub handle: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredAnalysis {
+    pub channel: String,
+    pub external_id: String,
+    /// The analysis document (`model::Analysis`); `null` = the message could not be analysed.
+    pub analysis: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_version: Option<String>,
+    pub analyzed_at: model::Timestamp,
+}
+
+/// An [`Extra`] with where it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtraRecord {
+    pub extra: Extra,
+    pub file: String,
+    pub line: u64,
+}
+
+/// One good line: a message or an extra record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    Message(Record),
+    Extra(ExtraRecord),
+}
+
+/// Messages only (extra records are skipped): the [`crate::read`] view of a JSONL file.
+pub(crate) fn records(source: Source, options: &Options) -> Records {
+    Records::new(entries(source, options).filter_map(|entry| match entry {
+        Ok(Entry::Message(record)) => Some(Ok(record)),
+        Ok(Entry::Extra(_)) => None,
+        Err(rejected) => Some(Err(rejected)),
+    }))
+}
+
+/// Every line: messages and extra records. Streaming, like [`crate::read`].
+pub(crate) fn entries(
+    source: Source,
+    _options: &Options,
+) -> impl Iterator<Item = Result<Entry, Rejected>> + Send + 'static {
     let (file, reader) = source.into_parts();
-    Records::new(Lines::new(reader).filter_map(move |line| {
+    Lines::new(reader).filter_map(move |line| {
         let line = match line {
             Ok(line) => line,
             Err(e) => {
@@ -32,11 +110,28 @@ pub(crate) fn records(source: Source, _options: &Options) -> Records {
                 return Some(Err(Rejected::new(&file, no, None, reason)));
             }
         };
+        // `"kind":` outside a string can only be a key (quotes inside strings are escaped), so
+        // a message line without it is parsed once, as a message.
+        if text.contains("\"kind\":") {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(value) if value.get("kind").is_some() => {
+                    return Some(match serde_json::from_value::<Extra>(value) {
+                        Ok(extra) => Ok(Entry::Extra(ExtraRecord {
+                            extra,
+                            file: file.clone(),
+                            line: no,
+                        })),
+                        Err(e) => Err(Rejected::new(&file, no, None, format!("JSON: {e}"))),
+                    });
+                }
+                _ => {}
+            }
+        }
         Some(match serde_json::from_str::<Message>(text) {
-            Ok(message) => finish(message, &file, no),
+            Ok(message) => finish(message, &file, no).map(Entry::Message),
             Err(e) => Err(Rejected::new(&file, no, field_of(&e), format!("JSON: {e}"))),
         })
-    }))
+    })
 }
 
 /// serde names the missing or mistyped field in its message: `missing field `text``.
@@ -89,6 +184,60 @@ mod tests {
         let e = v[2].as_ref().unwrap_err();
         assert_eq!(e.line, 4);
         assert!(e.reason.contains("EOF"), "{e}");
+    }
+
+    /// Extra records (docs/JSONL.md) come out as such, in file order with the messages; a
+    /// message whose text or labels merely mention `"kind":` stays a message.
+    #[test]
+    fn extra_records_are_entries() {
+        use super::{Entry, Extra};
+        let doc = include_str!("../../../docs/JSONL.md");
+        let extras: Vec<&str> = doc.lines().filter(|l| l.starts_with("{\"kind\"")).collect();
+        assert_eq!(extras.len(), 3);
+        let tricky = r#"{"channel":"web","external_id":"k","author":"a","text":"{\"kind\":\"x\"}","created_at":"2024-05-01T10:00:00Z","direction":"inbound","visibility":"public","labels":{"kind":"y"}}"#;
+        let input = format!(
+            "{tricky}\n{}\n{{\"kind\":\"nonsense\"}}\n",
+            extras.join("\n")
+        );
+        let v: Vec<_> = crate::read_entries(
+            Format::Jsonl,
+            Source::from_bytes("x.jsonl", input),
+            &Default::default(),
+        )
+        .collect();
+        assert_eq!(v.len(), 5);
+        match &v[0] {
+            Ok(Entry::Message(r)) => assert_eq!(r.message.labels["kind"], "y"),
+            other => panic!("{other:?}"),
+        }
+        let kinds: Vec<&str> = v[1..4]
+            .iter()
+            .map(|e| match e {
+                Ok(Entry::Extra(x)) => match &x.extra {
+                    Extra::Conversation(c) => {
+                        assert_eq!((c.state.as_str(), x.line), ("resolved", 2));
+                        "conversation"
+                    }
+                    Extra::Contact(c) => {
+                        assert_eq!(c.identities.len(), 2);
+                        "contact"
+                    }
+                    Extra::Analysis(a) => {
+                        assert!(a.analysis.is_none());
+                        "analysis"
+                    }
+                },
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(kinds, ["conversation", "contact", "analysis"]);
+        let e = v[4].as_ref().unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(e.reason.contains("nonsense"), "{e}");
+        // The message-only view skips extra records.
+        let input = format!("{tricky}\n{}\n", extras.join("\n"));
+        let v: Vec<_> = crate::read(Format::Jsonl, Source::from_bytes("x.jsonl", input)).collect();
+        assert_eq!(v.len(), 1);
     }
 
     /// The examples in docs/JSONL.md stay valid.

@@ -180,20 +180,26 @@ pub fn read(format: Format, source: Source) -> Records {
     read_with(format, source, &Options::default())
 }
 
+/// The one rejection of an empty or unreadable source, `None` when there is something to read.
+fn check_not_empty(source: &mut Source) -> Option<Rejected> {
+    match source.is_empty() {
+        Ok(false) => None,
+        Ok(true) => Some(Rejected::new(source.name(), 0, None, "empty file")),
+        Err(error) => Some(Rejected::new(
+            source.name(),
+            0,
+            None,
+            format!("cannot read: {error}"),
+        )),
+    }
+}
+
 /// Reads `source` as `format`. Streaming: memory stays bounded by the largest record.
 /// An empty source yields one rejection (`empty file`).
 pub fn read_with(format: Format, source: Source, options: &Options) -> Records {
     let mut source = source;
-    match source.is_empty() {
-        Ok(false) => {}
-        Ok(true) => {
-            let rejected = Rejected::new(source.name(), 0, None, "empty file");
-            return Records::new(std::iter::once(Err(rejected)));
-        }
-        Err(error) => {
-            let rejected = Rejected::new(source.name(), 0, None, format!("cannot read: {error}"));
-            return Records::new(std::iter::once(Err(rejected)));
-        }
+    if let Some(rejected) = check_not_empty(&mut source) {
+        return Records::new(std::iter::once(Err(rejected)));
     }
     match format {
         Format::Twcs => twcs::records(source, options),
@@ -201,6 +207,23 @@ pub fn read_with(format: Format, source: Source, options: &Options) -> Records {
         Format::Airline => airline::records(source, options),
         Format::Jsonl => jsonl::records(source, options),
         Format::Mbox => mbox::records(source, options),
+    }
+}
+
+/// Like [`read_with`], but JSONL files also yield their extra records (conversation states,
+/// merged contacts, analyses: [`jsonl::Extra`]); every other format yields messages only.
+pub fn read_entries(
+    format: Format,
+    source: Source,
+    options: &Options,
+) -> Box<dyn Iterator<Item = Result<jsonl::Entry, Rejected>> + Send> {
+    let mut source = source;
+    if let Some(rejected) = check_not_empty(&mut source) {
+        return Box::new(std::iter::once(Err(rejected)));
+    }
+    match format {
+        Format::Jsonl => Box::new(jsonl::entries(source, options)),
+        other => Box::new(read_with(other, source, options).map(|r| r.map(jsonl::Entry::Message))),
     }
 }
 

@@ -128,3 +128,54 @@ impl Store {
         })
     }
 }
+
+/// The state a conversation's messages give it: the customer spoke last, or we did.
+const DERIVED_STATE: &str = "CASE last_direction WHEN 'inbound' THEN 'open' ELSE 'pending' END";
+
+impl Store {
+    /// Conversations whose state differs from what their messages give (an agent resolved or
+    /// reopened them), as (channel, root external id, state), in id order: what a lossless
+    /// export must carry beside the messages.
+    pub fn for_each_state_override(
+        &self,
+        mut sink: impl FnMut(&str, &str, ConversationState) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT id, channel, root_external_id, state FROM conversations
+             WHERE state != {DERIVED_STATE} ORDER BY id"
+        ))?;
+        let mut rows = stmt.query([])?;
+        let mut n = 0;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let state: String = row.get(3)?;
+            let state = ConversationState::parse(&state).ok_or_else(|| StoreError::Corrupt {
+                id,
+                reason: format!("state `{state}`"),
+            })?;
+            let (channel, root): (String, String) = (row.get(1)?, row.get(2)?);
+            sink(&channel, &root, state)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Sets conversation states by key (channel, root external id), in one transaction:
+    /// importing an export. `false` for a conversation not in the store.
+    pub fn set_states_by_root(
+        &mut self,
+        items: &[(String, String, ConversationState)],
+    ) -> Result<Vec<bool>, StoreError> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE conversations SET state = ?3 WHERE channel = ?1 AND root_external_id = ?2",
+            )?;
+            items
+                .iter()
+                .map(|(channel, root, state)| {
+                    Ok(stmt.execute(params![channel, root, state.as_str()])? > 0)
+                })
+                .collect()
+        })
+    }
+}

@@ -28,10 +28,10 @@ pub mod time;
 mod web_views;
 pub mod workflow;
 
-pub use contacts::Contact;
+pub use contacts::{Contact, ContactIdentities};
 pub use conversations::{Conversation, ConversationState};
 pub use live::{CaseUpdate, NotificationRow, StoredAlert, StoredCase, WebhookRow};
-pub use messages::{InsertCounts, StoredMessage};
+pub use messages::{AnalysisRow, Import, InsertCounts, StoredMessage};
 pub use stats::{ChannelCount, ConversationCounts, FirstReply, Stats};
 pub use workflow::{AssignmentRow, ClockKind, ClockRow, WorkflowFacet};
 pub use web_views::{InboxEntry, InboxFilter, KbArticle};
@@ -105,6 +105,7 @@ impl Store {
         )?;
         conn.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut conn)?;
+        messages::recover_deferred_indexes(&mut conn, path.as_deref())?;
         let conversation_refs = conversations::referencing_columns(&conn)?;
         Ok(Store {
             conn,

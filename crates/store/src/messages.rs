@@ -12,6 +12,7 @@
 //! new outbound reply (TWCS customers address a brand only through the thread).
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use model::{Direction, Message, Visibility};
 use rusqlite::{CachedStatement, OptionalExtension, Row, Transaction, params};
@@ -122,19 +123,12 @@ impl Store {
     /// `Ok`, the batch is durable; on `Err`, nothing of it was stored.
     pub fn insert_messages(&mut self, messages: &[Message]) -> Result<InsertCounts, StoreError> {
         let refs = self.conversation_refs.clone();
-        self.write(|tx| {
-            let mut batch = Batch::new(tx, &refs)?;
-            let mut counts = InsertCounts::default();
-            for m in messages {
-                if batch.insert(m)? {
-                    counts.inserted += 1;
-                } else {
-                    counts.duplicates += 1;
-                }
+        // Only the in-memory index of an [`Import`] can collide; without it this runs once.
+        loop {
+            if let Some(counts) = insert_batch(&mut self.conn, &refs, None, messages)? {
+                return Ok(counts);
             }
-            batch.flush()?;
-            Ok(counts)
-        })
+        }
     }
 
     /// One message by its key.
@@ -190,6 +184,111 @@ impl Store {
     }
 }
 
+/// A stored analysis by message key, as a lossless export carries it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnalysisRow {
+    pub channel: String,
+    pub external_id: String,
+    /// The JSON document as stored (`model::Analysis`); `None` = not analysable.
+    pub analysis: Option<String>,
+    pub model_version: Option<String>,
+    pub analyzed_at: model::Timestamp,
+}
+
+impl Store {
+    /// Every stored analysis, in message id order.
+    pub fn for_each_analysis(
+        &self,
+        mut sink: impl FnMut(AnalysisRow) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT a.message_id, m.channel, m.external_id, a.analysis, a.model_version, a.analyzed_at
+             FROM analyses a JOIN messages m ON m.id = a.message_id ORDER BY a.message_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut n = 0;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let at: String = row.get(5)?;
+            sink(AnalysisRow {
+                channel: row.get(1)?,
+                external_id: row.get(2)?,
+                analysis: row.get(3)?,
+                model_version: row.get(4)?,
+                analyzed_at: time::from_sql(&at).map_err(|e| StoreError::Corrupt {
+                    id,
+                    reason: format!("analyzed_at: {e}"),
+                })?,
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Stores (or replaces) analyses by message key, in one transaction: importing an export.
+    /// `false` for a message not in the store.
+    pub fn restore_analyses(&mut self, items: &[AnalysisRow]) -> Result<Vec<bool>, StoreError> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO analyses (message_id, analysis, model_version, analyzed_at)
+                 SELECT id, ?3, ?4, ?5 FROM messages WHERE channel = ?1 AND external_id = ?2",
+            )?;
+            items
+                .iter()
+                .map(|a| {
+                    Ok(stmt.execute(params![
+                        a.channel,
+                        a.external_id,
+                        a.analysis,
+                        a.model_version,
+                        time::to_sql(&a.analyzed_at)
+                    ])? > 0)
+                })
+                .collect()
+        })
+    }
+}
+
+impl Store {
+    /// The core tables (messages, conversations, identities, contacts without their creation
+    /// time, analyses) row by row as text: two stores hold the same data exactly when their
+    /// dumps are equal. For tests and checks (round trips, bulk against per-batch loads).
+    pub fn dump_core(&self) -> Result<Vec<String>, StoreError> {
+        let mut rows = Vec::new();
+        for sql in [
+            "SELECT * FROM messages ORDER BY id",
+            "SELECT * FROM conversations ORDER BY id",
+            "SELECT * FROM identities ORDER BY id",
+            "SELECT id, display_name, merged_into FROM contacts ORDER BY id",
+            "SELECT * FROM analyses ORDER BY message_id",
+        ] {
+            let mut stmt = self.conn().prepare(sql)?;
+            let n = stmt.column_count();
+            let table = sql.split_whitespace().nth(3).unwrap_or_default().to_owned();
+            let mut q = stmt.query([])?;
+            while let Some(row) = q.next()? {
+                let mut line = table.clone();
+                for i in 0..n {
+                    line.push_str(&format!("|{:?}", row.get_ref(i)?));
+                }
+                rows.push(line);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Names of every index, sorted (a bulk load must leave none missing).
+    pub fn index_names(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")?;
+        let names = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(names)
+    }
+}
+
 /// Changes to one conversation's summary, applied once per batch.
 #[derive(Debug)]
 struct Delta {
@@ -231,7 +330,7 @@ impl<'a> Statements<'a> {
             set_brand: tx.prepare_cached("UPDATE messages SET brand = ?1 WHERE id = ?2")?,
             brand_children: tx.prepare_cached(
                 "UPDATE messages SET brand = ?1 WHERE conversation_id = ?2 AND in_reply_to = ?3
-                 AND direction = 'inbound' AND brand IS NULL",
+                 AND direction = 'inbound' AND brand IS NULL RETURNING external_id",
             )?,
             set_root: tx.prepare_cached("UPDATE conversations SET root_external_id = ?1 WHERE id = ?2")?,
             new_conversation: tx.prepare_cached(
@@ -252,42 +351,96 @@ impl<'a> Statements<'a> {
     }
 }
 
-struct Batch<'a, 'c> {
-    tx: &'a Transaction<'c>,
-    stmts: Statements<'a>,
-    refs: &'a [(String, String)],
-    /// (channel, handle) -> identity id, for this batch.
-    identities: HashMap<(String, String), i64>,
-    /// Messages inserted in this batch, by (channel, external id): parents found here need no
-    /// query. Conversation ids may be stale after a merge: resolve them through `moved`.
-    local: HashMap<(String, String), Parent>,
-    /// Merged conversation -> the one it was merged into.
-    moved: HashMap<i64, i64>,
-    deltas: HashMap<i64, Delta>,
-    /// Conversations whose summary is recomputed from their messages (after merges).
-    recompute: HashSet<i64>,
+/// A 128-bit hash of a (channel, id) pair: the key of the in-memory index. The text key stays
+/// the store's unique key: a hash that matches is checked against it before a message counts as
+/// a duplicate, so a collision can never drop a message.
+type Key = u128;
+
+fn key_of(channel: &str, id: &str) -> Key {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    // `DefaultHasher::new()` is SipHash with fixed keys: the same value for the same input
+    // within one build, which is all an in-memory index needs. Two seeds give 128 bits.
+    let half = |seed: u8| {
+        let mut h = DefaultHasher::new();
+        seed.hash(&mut h);
+        channel.hash(&mut h);
+        id.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0x5a)) << 64) | u128::from(half(0xa5))
 }
 
-#[derive(Debug, Clone)]
-struct Parent {
+/// Hasher for [`Key`]s, which are hashes already: folds the bits instead of hashing again.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = (n as u64) ^ ((n >> 64) as u64);
+    }
+}
+
+type KeyMap<V> = HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// What the in-memory index keeps per stored message (24 bytes).
+#[derive(Debug, Clone, Copy)]
+struct MemMessage {
     id: i64,
+    /// May be stale after a merge: resolve through [`MemIndex::moved`].
     conversation_id: i64,
-    direction: String,
-    brand: Option<String>,
+    /// Index into [`MemIndex::brands`]; 0 = none.
+    brand: u32,
+    outbound: bool,
 }
 
-impl<'a, 'c> Batch<'a, 'c> {
-    fn new(tx: &'a Transaction<'c>, refs: &'a [(String, String)]) -> rusqlite::Result<Self> {
-        Ok(Batch {
-            tx,
-            stmts: Statements::prepare(tx)?,
-            refs,
-            identities: HashMap::new(),
-            local: HashMap::new(),
-            moved: HashMap::new(),
-            deltas: HashMap::new(),
-            recompute: HashSet::new(),
-        })
+/// Replies stored before the message they answer, by the key of that message.
+#[derive(Debug, Default)]
+struct Orphans {
+    /// The earliest outbound reply with a brand: (created_at, id, brand).
+    first_outbound: Option<(String, i64, u32)>,
+    /// Inbound replies stored without a brand (may have got one since: check the message).
+    brandless_inbound: Vec<Key>,
+}
+
+/// Everything the insert path would otherwise look up in SQLite, for a store that was empty
+/// when the import started and that no one else wrote to since (checked by `data_version`
+/// before every batch). Answers are exact, with one caveat: parents are found by the 128-bit
+/// hash of their key (a collision, about 1 in 10^20 for a billion messages, would thread a
+/// reply wrongly; it could not lose or duplicate a message).
+#[derive(Debug, Default)]
+struct MemIndex {
+    messages: KeyMap<MemMessage>,
+    /// Conversations by (channel, root_external_id) and back.
+    roots: KeyMap<i64>,
+    conversation_roots: HashMap<i64, Key>,
+    /// Merged conversation -> the one it went into (for the whole session).
+    moved: HashMap<i64, i64>,
+    orphans: KeyMap<Orphans>,
+    identities: KeyMap<i64>,
+    brands: Vec<String>,
+    brand_ids: HashMap<String, u32>,
+}
+
+/// Beyond this many messages the index gives way to SQLite lookups (keeps peak memory flat:
+/// about 60 bytes per message).
+const MEM_INDEX_MAX_MESSAGES: usize = 6_000_000;
+
+impl MemIndex {
+    fn new() -> Self {
+        MemIndex {
+            brands: vec![String::new()],
+            ..MemIndex::default()
+        }
     }
 
     fn resolve(&self, mut conversation: i64) -> i64 {
@@ -297,84 +450,250 @@ impl<'a, 'c> Batch<'a, 'c> {
         conversation
     }
 
-    /// Returns false for a duplicate.
-    fn insert(&mut self, m: &Message) -> Result<bool, StoreError> {
-        let key = (m.channel.clone(), m.external_id.clone());
-        if self.local.contains_key(&key)
-            || self
+    fn brand(&self, id: u32) -> Option<String> {
+        (id != 0).then(|| self.brands[id as usize].clone())
+    }
+
+    fn intern(&mut self, brand: Option<&str>) -> u32 {
+        let Some(brand) = brand else { return 0 };
+        if let Some(&id) = self.brand_ids.get(brand) {
+            return id;
+        }
+        let id = self.brands.len() as u32;
+        self.brands.push(brand.to_owned());
+        self.brand_ids.insert(brand.to_owned(), id);
+        id
+    }
+
+    fn set_root(&mut self, conversation: i64, root: Key) {
+        if let Some(old) = self.conversation_roots.insert(conversation, root) {
+            self.roots.remove(&old);
+        }
+        self.roots.insert(root, conversation);
+    }
+}
+
+/// Where one batch looks things up.
+enum Lookup<'m> {
+    /// In SQLite; `local` holds this batch's messages, `moved` this batch's merges.
+    Db {
+        local: HashMap<(String, String), Parent>,
+        moved: HashMap<i64, i64>,
+        /// (channel, handle) -> identity id, for this batch.
+        identities: HashMap<(String, String), i64>,
+    },
+    Memory(&'m mut MemIndex),
+}
+
+/// What [`Batch::insert`] did with one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Inserted,
+    Duplicate,
+    /// The in-memory index matched a key the store does not hold (a hash collision): the
+    /// batch must be rolled back and done again without the index.
+    Collision,
+}
+
+struct Batch<'a, 'c, 'm> {
+    tx: &'a Transaction<'c>,
+    stmts: Statements<'a>,
+    refs: &'a [(String, String)],
+    lookup: Lookup<'m>,
+    deltas: HashMap<i64, Delta>,
+    /// Conversations whose summary is recomputed from their messages (after merges).
+    recompute: HashSet<i64>,
+}
+
+#[derive(Debug, Clone)]
+struct Parent {
+    id: i64,
+    conversation_id: i64,
+    outbound: bool,
+    brand: Option<String>,
+}
+
+impl<'a, 'c, 'm> Batch<'a, 'c, 'm> {
+    fn new(
+        tx: &'a Transaction<'c>,
+        refs: &'a [(String, String)],
+        mem: Option<&'m mut MemIndex>,
+    ) -> rusqlite::Result<Self> {
+        Ok(Batch {
+            tx,
+            stmts: Statements::prepare(tx)?,
+            refs,
+            lookup: match mem {
+                Some(mem) => Lookup::Memory(mem),
+                None => Lookup::Db {
+                    local: HashMap::new(),
+                    moved: HashMap::new(),
+                    identities: HashMap::new(),
+                },
+            },
+            deltas: HashMap::new(),
+            recompute: HashSet::new(),
+        })
+    }
+
+    fn resolve(&self, mut conversation: i64) -> i64 {
+        match &self.lookup {
+            Lookup::Memory(mem) => mem.resolve(conversation),
+            Lookup::Db { moved, .. } => {
+                while let Some(&next) = moved.get(&conversation) {
+                    conversation = next;
+                }
+                conversation
+            }
+        }
+    }
+
+    /// Whether (channel, external id) is stored already.
+    fn is_duplicate(&mut self, m: &Message, key: Key) -> Result<Option<Outcome>, StoreError> {
+        let known = match &self.lookup {
+            // A hash match is a duplicate only if the text key agrees.
+            Lookup::Memory(mem) => {
+                if !mem.messages.contains_key(&key) {
+                    return Ok(None);
+                }
+                true
+            }
+            Lookup::Db { local, .. } => {
+                local.contains_key(&(m.channel.clone(), m.external_id.clone()))
+            }
+        };
+        if known {
+            return Ok(Some(match &self.lookup {
+                Lookup::Memory(_)
+                    if !self
+                        .stmts
+                        .exists
+                        .exists(params![m.channel, m.external_id])? =>
+                {
+                    Outcome::Collision
+                }
+                _ => Outcome::Duplicate,
+            }));
+        }
+        Ok(self
+            .stmts
+            .exists
+            .exists(params![m.channel, m.external_id])?
+            .then_some(Outcome::Duplicate))
+    }
+
+    /// The conversation whose root is (channel, id): replies to a message not stored yet.
+    fn conversation_by_root(
+        &mut self,
+        channel: &str,
+        id: &str,
+        key: Key,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(match &self.lookup {
+            Lookup::Memory(mem) => mem.roots.get(&key).copied(),
+            Lookup::Db { .. } => self
                 .stmts
-                .exists
-                .exists(params![m.channel, m.external_id])?
-        {
-            return Ok(false);
+                .conv_by_root
+                .query_row(params![channel, id], |r| r.get(0))
+                .optional()?,
+        })
+    }
+
+    fn parent(&mut self, channel: &str, id: &str, key: Key) -> Result<Option<Parent>, StoreError> {
+        let local = match &self.lookup {
+            Lookup::Memory(mem) => {
+                return Ok(mem.messages.get(&key).map(|p| Parent {
+                    id: p.id,
+                    conversation_id: mem.resolve(p.conversation_id),
+                    outbound: p.outbound,
+                    brand: mem.brand(p.brand),
+                }));
+            }
+            Lookup::Db { local, .. } => local.get(&(channel.to_owned(), id.to_owned())).cloned(),
+        };
+        if let Some(local) = local {
+            return Ok(Some(Parent {
+                conversation_id: self.resolve(local.conversation_id),
+                ..local
+            }));
+        }
+        Ok(self
+            .stmts
+            .parent
+            .query_row(params![channel, id], |r| {
+                Ok(Parent {
+                    id: r.get(0)?,
+                    conversation_id: r.get(1)?,
+                    outbound: r.get::<_, String>(2)? == "outbound",
+                    brand: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn insert(&mut self, m: &Message) -> Result<Outcome, StoreError> {
+        let key = key_of(&m.channel, &m.external_id);
+        if let Some(outcome) = self.is_duplicate(m, key)? {
+            return Ok(outcome);
         }
         let identity_id = self.identity(m)?;
         let created_at = time::to_sql(&m.created_at);
+        let parent_key = m.in_reply_to.as_deref().map(|p| key_of(&m.channel, p));
 
         // The conversation waiting for this message: its replies arrived first.
-        let waiting: Option<i64> = self
-            .stmts
-            .conv_by_root
-            .query_row(params![m.channel, m.external_id], |r| r.get(0))
-            .optional()?;
-        let parent: Option<Parent> = match &m.in_reply_to {
-            Some(p) => match self.local.get(&(m.channel.clone(), p.clone())) {
-                Some(local) => Some(Parent {
-                    conversation_id: self.resolve(local.conversation_id),
-                    ..local.clone()
-                }),
-                None => self
-                    .stmts
-                    .parent
-                    .query_row(params![m.channel, p], |r| {
-                        Ok(Parent {
-                            id: r.get(0)?,
-                            conversation_id: r.get(1)?,
-                            direction: r.get(2)?,
-                            brand: r.get(3)?,
-                        })
-                    })
-                    .optional()?,
-            },
-            None => None,
+        let waiting = self.conversation_by_root(&m.channel, &m.external_id, key)?;
+        let parent = match (&m.in_reply_to, parent_key) {
+            (Some(p), Some(pk)) => self.parent(&m.channel, p, pk)?,
+            _ => None,
         };
-        let parent_conv = match (&parent, &m.in_reply_to) {
-            (Some(p), _) => Some(p.conversation_id),
-            (None, Some(p)) => self
-                .stmts
-                .conv_by_root
-                .query_row(params![m.channel, p], |r| r.get(0))
-                .optional()?,
-            (None, None) => None,
+        let parent_conv = match (&parent, &m.in_reply_to, parent_key) {
+            (Some(p), _, _) => Some(p.conversation_id),
+            (None, Some(p), Some(pk)) => self.conversation_by_root(&m.channel, p, pk)?,
+            _ => None,
         };
 
         let mut brand = m.brand.clone();
         if m.direction == Direction::Inbound && brand.is_none() {
             if let Some(w) = waiting {
-                brand = self
-                    .stmts
-                    .child_brand
-                    .query_row(params![w, m.external_id], |r| r.get(0))
-                    .optional()?;
+                brand = match &self.lookup {
+                    Lookup::Memory(mem) => mem
+                        .orphans
+                        .get(&key)
+                        .and_then(|o| o.first_outbound.as_ref())
+                        .and_then(|(_, _, b)| mem.brand(*b)),
+                    Lookup::Db { .. } => self
+                        .stmts
+                        .child_brand
+                        .query_row(params![w, m.external_id], |r| r.get(0))
+                        .optional()?,
+                };
             }
             if brand.is_none()
                 && let Some(p) = &parent
-                && p.direction == "outbound"
+                && p.outbound
             {
                 brand = p.brand.clone();
             }
         }
         if m.direction == Direction::Outbound
-            && let (Some(b), Some(p)) = (&m.brand, &parent)
-            && p.direction == "inbound"
+            && let (Some(b), Some(p), Some(pk)) = (&m.brand, &parent, parent_key)
+            && !p.outbound
             && p.brand.is_none()
         {
             self.stmts.set_brand.execute(params![b, p.id])?;
-            if let Some(local) = self
-                .local
-                .get_mut(&(m.channel.clone(), m.in_reply_to.clone().unwrap_or_default()))
-            {
-                local.brand = Some(b.clone());
+            match &mut self.lookup {
+                Lookup::Memory(mem) => {
+                    let id = mem.intern(Some(b));
+                    if let Some(stored) = mem.messages.get_mut(&pk) {
+                        stored.brand = id;
+                    }
+                }
+                Lookup::Db { local, .. } => {
+                    let parent_id = m.in_reply_to.clone().unwrap_or_default();
+                    if let Some(local) = local.get_mut(&(m.channel.clone(), parent_id)) {
+                        local.brand = Some(b.clone());
+                    }
+                }
             }
         }
 
@@ -382,9 +701,36 @@ impl<'a, 'c> Batch<'a, 'c> {
         if m.direction == Direction::Outbound
             && let (Some(b), Some(w)) = (&m.brand, waiting)
         {
-            self.stmts
-                .brand_children
-                .execute(params![b, w, m.external_id])?;
+            match &mut self.lookup {
+                Lookup::Memory(mem) => {
+                    let id = mem.intern(Some(b));
+                    let children = mem
+                        .orphans
+                        .get(&key)
+                        .map(|o| o.brandless_inbound.clone())
+                        .unwrap_or_default();
+                    for child in children {
+                        if let Some(stored) = mem.messages.get_mut(&child)
+                            && stored.brand == 0
+                        {
+                            stored.brand = id;
+                            self.stmts.set_brand.execute(params![b, stored.id])?;
+                        }
+                    }
+                }
+                Lookup::Db { local, .. } => {
+                    let mut rows = self
+                        .stmts
+                        .brand_children
+                        .query(params![b, w, m.external_id])?;
+                    while let Some(row) = rows.next()? {
+                        let child: String = row.get(0)?;
+                        if let Some(local) = local.get_mut(&(m.channel.clone(), child)) {
+                            local.brand = Some(b.clone());
+                        }
+                    }
+                }
+            }
         }
 
         let conversation_id = match (parent_conv, waiting) {
@@ -394,8 +740,11 @@ impl<'a, 'c> Batch<'a, 'c> {
             }
             (Some(p), _) => p,
             (None, Some(w)) => {
-                if let Some(p) = &m.in_reply_to {
+                if let (Some(p), Some(pk)) = (&m.in_reply_to, parent_key) {
                     self.stmts.set_root.execute(params![p, w])?;
+                    if let Lookup::Memory(mem) = &mut self.lookup {
+                        mem.set_root(w, pk);
+                    }
                 }
                 w
             }
@@ -408,7 +757,11 @@ impl<'a, 'c> Batch<'a, 'c> {
                     created_at,
                     direction_str(m.direction)
                 ])?;
-                self.tx.last_insert_rowid()
+                let id = self.tx.last_insert_rowid();
+                if let Lookup::Memory(mem) = &mut self.lookup {
+                    mem.set_root(id, parent_key.unwrap_or(key));
+                }
+                id
             }
         };
 
@@ -435,15 +788,49 @@ impl<'a, 'c> Batch<'a, 'c> {
             m.raw,
         ])?;
         let id = self.tx.last_insert_rowid();
-        self.local.insert(
-            key,
-            Parent {
-                id,
-                conversation_id,
-                direction: direction_str(m.direction).to_owned(),
-                brand,
-            },
-        );
+        let outbound = m.direction == Direction::Outbound;
+        match &mut self.lookup {
+            Lookup::Memory(mem) => {
+                let brand_id = mem.intern(brand.as_deref());
+                mem.messages.insert(
+                    key,
+                    MemMessage {
+                        id,
+                        conversation_id,
+                        brand: brand_id,
+                        outbound,
+                    },
+                );
+                // Its replies found it now; they are never looked up by this key again.
+                mem.orphans.remove(&key);
+                if let (None, Some(pk)) = (&parent, parent_key) {
+                    let orphans = mem.orphans.entry(pk).or_default();
+                    if !outbound && brand_id == 0 {
+                        orphans.brandless_inbound.push(key);
+                    }
+                    if outbound
+                        && brand_id != 0
+                        && orphans
+                            .first_outbound
+                            .as_ref()
+                            .is_none_or(|(at, _, _)| created_at < *at)
+                    {
+                        orphans.first_outbound = Some((created_at.clone(), id, brand_id));
+                    }
+                }
+            }
+            Lookup::Db { local, .. } => {
+                local.insert(
+                    (m.channel.clone(), m.external_id.clone()),
+                    Parent {
+                        id,
+                        conversation_id,
+                        outbound,
+                        brand,
+                    },
+                );
+            }
+        }
 
         if !self.recompute.contains(&conversation_id) {
             match self.deltas.get_mut(&conversation_id) {
@@ -470,19 +857,28 @@ impl<'a, 'c> Batch<'a, 'c> {
                 }
             }
         }
-        Ok(true)
+        Ok(Outcome::Inserted)
     }
 
     fn identity(&mut self, m: &Message) -> Result<i64, StoreError> {
-        let key = (m.channel.clone(), m.author.clone());
-        if let Some(&id) = self.identities.get(&key) {
-            return Ok(id);
-        }
-        let found: Option<i64> = self
-            .stmts
-            .identity
-            .query_row(params![m.channel, m.author], |r| r.get(0))
-            .optional()?;
+        let found: Option<i64> = match &mut self.lookup {
+            Lookup::Memory(mem) => {
+                let key = key_of(&m.channel, &m.author);
+                if let Some(&id) = mem.identities.get(&key) {
+                    return Ok(id);
+                }
+                None
+            }
+            Lookup::Db { identities, .. } => {
+                if let Some(&id) = identities.get(&(m.channel.clone(), m.author.clone())) {
+                    return Ok(id);
+                }
+                self.stmts
+                    .identity
+                    .query_row(params![m.channel, m.author], |r| r.get(0))
+                    .optional()?
+            }
+        };
         let id = match found {
             Some(id) => id,
             None => {
@@ -496,7 +892,14 @@ impl<'a, 'c> Batch<'a, 'c> {
                 self.tx.last_insert_rowid()
             }
         };
-        self.identities.insert(key, id);
+        match &mut self.lookup {
+            Lookup::Memory(mem) => {
+                mem.identities.insert(key_of(&m.channel, &m.author), id);
+            }
+            Lookup::Db { identities, .. } => {
+                identities.insert((m.channel.clone(), m.author.clone()), id);
+            }
+        }
         Ok(id)
     }
 
@@ -513,7 +916,17 @@ impl<'a, 'c> Batch<'a, 'c> {
         }
         tx.prepare_cached("DELETE FROM conversations WHERE id = ?1")?
             .execute([from])?;
-        self.moved.insert(from, into);
+        match &mut self.lookup {
+            Lookup::Memory(mem) => {
+                mem.moved.insert(from, into);
+                if let Some(root) = mem.conversation_roots.remove(&from) {
+                    mem.roots.remove(&root);
+                }
+            }
+            Lookup::Db { moved, .. } => {
+                moved.insert(from, into);
+            }
+        }
         self.deltas.remove(&from);
         self.deltas.remove(&into);
         self.recompute.remove(&from);
@@ -563,6 +976,246 @@ impl<'a, 'c> Batch<'a, 'c> {
             recompute_stmt.execute([id])?;
         }
         Ok(())
+    }
+}
+
+/// Runs one batch in one transaction: `Ok(None)` when the in-memory index collided (nothing
+/// was kept; run it again without the index).
+fn insert_batch(
+    conn: &mut rusqlite::Connection,
+    refs: &[(String, String)],
+    mem: Option<&mut MemIndex>,
+    messages: &[Message],
+) -> Result<Option<InsertCounts>, StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut counts = InsertCounts::default();
+    {
+        let mut batch = Batch::new(&tx, refs, mem)?;
+        for m in messages {
+            match batch.insert(m)? {
+                Outcome::Inserted => counts.inserted += 1,
+                Outcome::Duplicate => counts.duplicates += 1,
+                Outcome::Collision => return Ok(None), // dropping `tx` rolls back
+            }
+        }
+        batch.flush()?;
+    }
+    tx.commit()?;
+    Ok(Some(counts))
+}
+
+/// The lock file an import holds while it runs (so a store opened meanwhile leaves the
+/// deferred indexes to it).
+fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-import-lock");
+    PathBuf::from(name)
+}
+
+/// Builds every index a bulk import deferred (see [`Import`]); a no-op when there is none.
+pub(crate) fn restore_deferred_indexes(
+    conn: &mut rusqlite::Connection,
+) -> Result<usize, StoreError> {
+    let pending: Vec<(String, String)> = conn
+        .prepare("SELECT name, sql FROM deferred_indexes ORDER BY name")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for (name, sql) in &pending {
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            tx.execute_batch(sql)?;
+        }
+        tx.execute("DELETE FROM deferred_indexes WHERE name = ?1", [name])?;
+    }
+    tx.commit()?;
+    Ok(pending.len())
+}
+
+/// At open: indexes left deferred by an import that was killed are built again, unless an
+/// import is running right now (it holds the lock and builds them when it ends).
+pub(crate) fn recover_deferred_indexes(
+    conn: &mut rusqlite::Connection,
+    db: Option<&Path>,
+) -> Result<(), StoreError> {
+    let waiting: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM deferred_indexes)", [], |r| {
+            r.get(0)
+        })?;
+    if !waiting {
+        return Ok(());
+    }
+    let _lock = match db {
+        Some(db) => {
+            let path = lock_path(db);
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|source| StoreError::Io { path, source })?;
+            if file.try_lock().is_err() {
+                return Ok(()); // an import runs and will build them
+            }
+            Some(file)
+        }
+        None => None,
+    };
+    restore_deferred_indexes(conn)?;
+    Ok(())
+}
+
+/// The tables whose secondary indexes a bulk import defers. Unique keys stay: they are the
+/// idempotency guarantee. `messages_by_conversation` stays: merges and summaries need it.
+const BULK_TABLES: &str = "'messages', 'conversations', 'identities', 'contacts'";
+const KEPT_INDEXES: &str = "'messages_by_conversation'";
+
+/// An import session (`kundenversteher import`): batches go in through [`Import::insert`],
+/// each one transaction, durable when it returns, exactly as [`Store::insert_messages`].
+///
+/// Into an empty store the session runs as a bulk load: every lookup of the insert path
+/// (duplicate check, parent, conversation by root, identities, brands of replies) is answered
+/// from an in-memory index instead of SQLite B-trees, and the secondary indexes are dropped
+/// and built once by [`Import::finish`] (their definitions wait in `deferred_indexes`, written
+/// in the same transaction as the drop, so a killed import loses none). The result is the same
+/// store, row for row, as the per-batch path gives (tested). The session falls back to the
+/// per-batch path when another connection writes meanwhile (`PRAGMA data_version`), on a hash
+/// collision (the batch is rolled back and done again) or past
+/// [`MEM_INDEX_MAX_MESSAGES`].
+pub struct Import<'s> {
+    store: &'s mut Store,
+    mem: Option<MemIndex>,
+    data_version: i64,
+    deferred: bool,
+    finished: bool,
+    _lock: Option<std::fs::File>,
+}
+
+impl Store {
+    /// Starts an import session (see [`Import`]).
+    pub fn import(&mut self) -> Result<Import<'_>, StoreError> {
+        let lock = match self.path.as_deref() {
+            Some(db) => {
+                let path = lock_path(db);
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(|source| StoreError::Io { path, source })?;
+                // Another import runs: no bulk load, its indexes are its own.
+                file.try_lock().is_ok().then_some(file)
+            }
+            None => None,
+        };
+        let bulk_allowed = lock.is_some() || self.path.is_none();
+        if bulk_allowed {
+            restore_deferred_indexes(&mut self.conn)?;
+        }
+        let deferred = bulk_allowed
+            && self.write(|tx| {
+                let empty: bool = tx.query_row(
+                    "SELECT NOT EXISTS (SELECT 1 FROM messages)
+                        AND NOT EXISTS (SELECT 1 FROM conversations)
+                        AND NOT EXISTS (SELECT 1 FROM identities)",
+                    [],
+                    |r| r.get(0),
+                )?;
+                if !empty {
+                    return Ok(false);
+                }
+                let indexes: Vec<(String, String)> = tx
+                    .prepare(&format!(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+                         AND tbl_name IN ({BULK_TABLES}) AND name NOT IN ({KEPT_INDEXES})"
+                ))?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for (name, sql) in &indexes {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO deferred_indexes (name, sql) VALUES (?1, ?2)",
+                        params![name, sql],
+                    )?;
+                    tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+                }
+                Ok(true)
+            })?;
+        let data_version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok(Import {
+            store: self,
+            mem: deferred.then(MemIndex::new),
+            data_version,
+            deferred,
+            finished: false,
+            _lock: lock,
+        })
+    }
+}
+
+impl Import<'_> {
+    /// The store, for writes between batches (they do not disturb the in-memory index:
+    /// states, contact merges and analyses change no key it holds).
+    pub fn store_mut(&mut self) -> &mut Store {
+        self.store
+    }
+
+    /// Whether this session is a bulk load into an empty store (see [`Import`]).
+    pub fn is_bulk(&self) -> bool {
+        self.deferred
+    }
+
+    /// Stores a batch in one transaction; same contract as [`Store::insert_messages`].
+    pub fn insert(&mut self, messages: &[Message]) -> Result<InsertCounts, StoreError> {
+        if let Some(mem) = &self.mem {
+            let version: i64 = self
+                .store
+                .conn
+                .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+            if version != self.data_version || mem.messages.len() > MEM_INDEX_MAX_MESSAGES {
+                self.mem = None; // someone else wrote, or the index grew too large
+            }
+        }
+        let refs = self.store.conversation_refs.clone();
+        loop {
+            let result = insert_batch(&mut self.store.conn, &refs, self.mem.as_mut(), messages);
+            match result {
+                Ok(Some(counts)) => return Ok(counts),
+                // A hash collision; the batch was rolled back and the index has entries of it.
+                Ok(None) => self.mem = None,
+                Err(e) => {
+                    self.mem = None; // it may hold rows of the rolled-back batch
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Ends the session: builds the deferred indexes (bulk load). Dropping the session without
+    /// calling this does the same, ignoring errors.
+    pub fn finish(mut self) -> Result<(), StoreError> {
+        self.finished = true;
+        self.mem = None;
+        if self.deferred {
+            restore_deferred_indexes(&mut self.store.conn)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Import<'_> {
+    fn drop(&mut self) {
+        if !self.finished && self.deferred {
+            let _ = restore_deferred_indexes(&mut self.store.conn);
+        }
     }
 }
 
@@ -794,5 +1447,217 @@ mod tests {
         assert_eq!(merged.id, a.id);
         assert_eq!(merged.identities.len(), 2);
         assert_eq!(store.stats().unwrap().contacts, 1);
+    }
+}
+
+/// The bulk path (in-memory index, deferred indexes) against the per-batch SQL path.
+#[cfg(test)]
+mod bulk_tests {
+    use super::*;
+
+    /// Tiny deterministic generator (no dependency for a test).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Threads of random shape (replies to any earlier message of the thread, some to messages
+    /// never stored), brands only on some outbound messages, duplicates, shuffled.
+    fn messages(seed: u64, threads: u64) -> Vec<Message> {
+        let mut rng = Lcg(seed);
+        let mut out = Vec::new();
+        for t in 0..threads {
+            let len = 1 + rng.next(6);
+            let orphan_root = rng.next(4) == 0;
+            for i in 0..len {
+                let outbound = rng.next(2) == 0;
+                let reply = if i == 0 {
+                    orphan_root.then(|| format!("gone{t}"))
+                } else {
+                    Some(format!("{t}-{}", rng.next(i)))
+                };
+                let author = if outbound {
+                    format!("Brand{}", t % 3)
+                } else {
+                    format!("cust{}", rng.next(threads / 2 + 1))
+                };
+                out.push(Message {
+                    channel: if t % 5 == 0 { "email" } else { "twitter" }.into(),
+                    external_id: format!("{t}-{i}"),
+                    author: author.clone(),
+                    author_name: None,
+                    text: format!("text {t} {i}"),
+                    created_at: chrono::DateTime::from_timestamp(
+                        1_500_000_000 + (t * 100 + i + rng.next(3)) as i64 * 60,
+                        0,
+                    )
+                    .unwrap(),
+                    in_reply_to: reply,
+                    direction: if outbound {
+                        Direction::Outbound
+                    } else {
+                        Direction::Inbound
+                    },
+                    visibility: Visibility::Public,
+                    language: None,
+                    brand: (outbound && rng.next(3) != 0).then_some(author),
+                    labels: model::Labels::new(),
+                    raw: None,
+                });
+            }
+        }
+        for _ in 0..out.len() / 10 {
+            let i = rng.next(out.len() as u64) as usize;
+            out.push(out[i].clone());
+        }
+        for i in (1..out.len()).rev() {
+            let j = rng.next(i as u64 + 1) as usize;
+            out.swap(i, j);
+        }
+        out
+    }
+
+    /// Every row of the core tables (contacts without their creation time), as text.
+    fn dump(store: &Store) -> Vec<String> {
+        let mut rows = Vec::new();
+        for sql in [
+            "SELECT id, channel, external_id, identity_id, conversation_id, author, author_name, text,
+                    created_at, in_reply_to, direction, visibility, language, brand, labels, raw
+             FROM messages ORDER BY id",
+            "SELECT id, channel, root_external_id, state, first_at, last_at, last_direction,
+                    message_count FROM conversations ORDER BY id",
+            "SELECT id, contact_id, channel, handle FROM identities ORDER BY id",
+            "SELECT id, display_name, merged_into FROM contacts ORDER BY id",
+        ] {
+            let mut stmt = store.conn().prepare(sql).unwrap();
+            let n = stmt.column_count();
+            let mut q = stmt.query([]).unwrap();
+            while let Some(row) = q.next().unwrap() {
+                let cols: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect();
+                rows.push(cols.join("|"));
+            }
+        }
+        rows
+    }
+
+    fn index_names(store: &Store) -> Vec<String> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn bulk_session_equals_per_batch_inserts_row_for_row() {
+        for seed in 1..=6 {
+            let all = messages(seed, 400);
+            let batch = 50 + seed as usize * 37;
+            let mut plain = Store::open_in_memory().unwrap();
+            let mut sum_plain = InsertCounts::default();
+            for chunk in all.chunks(batch) {
+                sum_plain += plain.insert_messages(chunk).unwrap();
+            }
+            let mut bulk = Store::open_in_memory().unwrap();
+            let before = index_names(&bulk);
+            let mut sum_bulk = InsertCounts::default();
+            {
+                let mut session = bulk.import().unwrap();
+                assert!(session.is_bulk());
+                for chunk in all.chunks(batch) {
+                    sum_bulk += session.insert(chunk).unwrap();
+                }
+                session.finish().unwrap();
+            }
+            assert_eq!(sum_plain, sum_bulk, "seed {seed}");
+            assert!(sum_plain.duplicates > 0 && sum_plain.inserted > 1000);
+            assert_eq!(dump(&plain), dump(&bulk), "seed {seed}");
+            assert_eq!(index_names(&bulk), before, "every index is back");
+            // A second session into the now non-empty store: per-batch path, all duplicates.
+            let mut session = bulk.import().unwrap();
+            assert!(!session.is_bulk());
+            let again = session.insert(&all).unwrap();
+            session.finish().unwrap();
+            assert_eq!(again.inserted, 0);
+        }
+    }
+
+    #[test]
+    fn session_into_a_non_empty_store_threads_like_insert_messages() {
+        let all = messages(42, 300);
+        let (first, rest) = all.split_at(all.len() / 3);
+        let mut plain = Store::open_in_memory().unwrap();
+        plain.insert_messages(first).unwrap();
+        for chunk in rest.chunks(97) {
+            plain.insert_messages(chunk).unwrap();
+        }
+        let mut other = Store::open_in_memory().unwrap();
+        other.insert_messages(first).unwrap();
+        let mut session = other.import().unwrap();
+        assert!(!session.is_bulk());
+        for chunk in rest.chunks(97) {
+            session.insert(chunk).unwrap();
+        }
+        session.finish().unwrap();
+        assert_eq!(dump(&plain), dump(&other));
+    }
+
+    /// Another connection writes during a bulk session: the session notices (`data_version`)
+    /// and goes on with SQL lookups, so nothing is stored twice and threads stay whole.
+    #[test]
+    fn bulk_session_falls_back_when_someone_else_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let all = messages(7, 300);
+        let (a, b) = all.split_at(all.len() / 2);
+        let mut store = Store::open(dir.path()).unwrap();
+        let mut session = store.import().unwrap();
+        assert!(session.is_bulk());
+        session.insert(&a[..100]).unwrap();
+        let mut intruder = Store::open(dir.path()).unwrap();
+        intruder.insert_messages(&b[..50]).unwrap();
+        session.insert(&a[100..]).unwrap();
+        session.insert(b).unwrap();
+        session.finish().unwrap();
+        drop(intruder);
+
+        let mut plain = Store::open_in_memory().unwrap();
+        plain.insert_messages(&a[..100]).unwrap();
+        plain.insert_messages(&b[..50]).unwrap();
+        plain.insert_messages(&a[100..]).unwrap();
+        plain.insert_messages(b).unwrap();
+        assert_eq!(dump(&store), dump(&plain));
+    }
+
+    /// A bulk import killed while its indexes are dropped: the next open builds them.
+    #[test]
+    fn deferred_indexes_come_back_after_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let before = index_names(&store);
+        let mut session = store.import().unwrap();
+        session.insert(&messages(3, 50)).unwrap();
+        assert!(index_names(session.store).len() < before.len());
+        // As if killed: the lock goes with the process, nothing else runs.
+        drop(session._lock.take());
+        std::mem::forget(session);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(index_names(&store), before);
+        let left: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM deferred_indexes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
     }
 }

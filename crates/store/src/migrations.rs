@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0001_core.sql"),
     },
     Migration {
+        version: 2,
+        name: "deferred_indexes",
+        sql: include_str!("migrations/0002_deferred_indexes.sql"),
+    },
+    Migration {
         version: 100,
         name: "accounts",
         sql: include_str!("migrations/0100_accounts.sql"),

@@ -5,6 +5,7 @@ mod bad_input;
 mod crash;
 mod demo;
 mod import_data;
+mod lossless;
 mod report;
 mod round_trip;
 mod serve_crash;
