@@ -263,7 +263,10 @@ async fn a_person_works_through_the_interface() {
     assert!(b.text("main").await.contains("anna"));
     b.check_page("admin").await;
 
-    // The admin adds a team with a member and a routing rule; each form saves a version.
+    // The admin adds teams, a member and a routing rule; each form saves a version. The
+    // first team becomes the default team.
+    b.fill("#team-id", "service").await;
+    b.click_and_load("#team-save").await;
     b.fill("#team-id", "technik").await;
     b.fill("#team-name", "Technik <Störungen>").await;
     b.fill("#team-topics", "stoerung, internet").await;
@@ -299,7 +302,7 @@ async fn a_person_works_through_the_interface() {
         refusal.contains("Nicht gespeichert") && refusal.contains("routing.rules[0]"),
         "refusal names the place: {refusal}"
     );
-    assert_eq!(b.count("#teams tr.team").await, 1, "team kept");
+    assert_eq!(b.count("#teams tr.team").await, 2, "team kept");
     b.console_errors().await; // the 422 of the refused change is expected
     b.check_page("admin-workflow").await;
 
@@ -353,10 +356,34 @@ async fn a_person_works_through_the_interface() {
         b.count("#inbox tr.conv").await
     };
     assert!(unfiltered >= 20);
-    b.goto("/inbox?team=technik").await;
+    // A new web conversation goes to the technicians by the rule the admin made.
+    srv.ingest(vec![customer_message(
+        "web",
+        "route-1",
+        "erwin",
+        "Das WLAN ist seit gestern kaputt",
+        Utc::now(),
+        &[],
+    )])
+    .await;
+    let mut routed = false;
+    for _ in 0..40 {
+        b.goto("/inbox?team=technik").await;
+        if b.text("#inbox").await.contains("erwin") {
+            routed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(routed, "the routed conversation is in the team's inbox");
     assert!(
         b.count("#inbox tr.conv").await < unfiltered,
-        "the team filter leaves out other teams' and unrouted conversations"
+        "the team filter leaves out the default team's conversations"
+    );
+    b.goto("/inbox?team=service").await;
+    assert!(
+        !b.text("#inbox").await.contains("erwin"),
+        "not in other teams"
     );
     b.check_page("inbox-filtered").await;
     logout(&b).await;
