@@ -979,16 +979,28 @@ impl<'a, 'c, 'm> Batch<'a, 'c, 'm> {
     }
 }
 
-/// Runs one batch in one transaction: `Ok(None)` when the in-memory index collided (nothing
-/// was kept; run it again without the index).
+/// Runs one batch in one transaction: `Ok(None)` when the in-memory index cannot be used
+/// (another connection committed since `data_version` was read, or a hash collision): nothing
+/// was kept; run it again without the index.
 fn insert_batch(
     conn: &mut rusqlite::Connection,
     refs: &[(String, String)],
-    mem: Option<&mut MemIndex>,
+    mem: Option<(&mut MemIndex, i64)>,
     messages: &[Message],
 ) -> Result<Option<InsertCounts>, StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut counts = InsertCounts::default();
+    // Checked under the write lock, so no commit of another connection can slip in between.
+    let mem = match mem {
+        Some((mem, data_version)) => {
+            let now: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+            if now != data_version {
+                return Ok(None);
+            }
+            Some(mem)
+        }
+        None => None,
+    };
     {
         let mut batch = Batch::new(&tx, refs, mem)?;
         for m in messages {
@@ -1175,21 +1187,21 @@ impl Import<'_> {
 
     /// Stores a batch in one transaction; same contract as [`Store::insert_messages`].
     pub fn insert(&mut self, messages: &[Message]) -> Result<InsertCounts, StoreError> {
-        if let Some(mem) = &self.mem {
-            let version: i64 = self
-                .store
-                .conn
-                .query_row("PRAGMA data_version", [], |r| r.get(0))?;
-            if version != self.data_version || mem.messages.len() > MEM_INDEX_MAX_MESSAGES {
-                self.mem = None; // someone else wrote, or the index grew too large
-            }
+        if self
+            .mem
+            .as_ref()
+            .is_some_and(|mem| mem.messages.len() > MEM_INDEX_MAX_MESSAGES)
+        {
+            self.mem = None; // bounded memory: SQLite lookups from here on
         }
         let refs = self.store.conversation_refs.clone();
         loop {
-            let result = insert_batch(&mut self.store.conn, &refs, self.mem.as_mut(), messages);
+            let mem = self.mem.as_mut().map(|mem| (mem, self.data_version));
+            let result = insert_batch(&mut self.store.conn, &refs, mem, messages);
             match result {
                 Ok(Some(counts)) => return Ok(counts),
-                // A hash collision; the batch was rolled back and the index has entries of it.
+                // Someone else wrote, or a hash collision: the batch was rolled back (the
+                // index may hold entries of it); from now on SQLite answers.
                 Ok(None) => self.mem = None,
                 Err(e) => {
                     self.mem = None; // it may hold rows of the rolled-back batch
