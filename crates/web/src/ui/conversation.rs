@@ -90,36 +90,57 @@ pub struct PageQuery {
     done: String,
 }
 
-/// Canned responses with placeholders, per language (`{name}` is the customer).
-fn canned(lang: super::i18n::Lang, customer: &str) -> Vec<Answer> {
-    let list: &[(&str, &str)] = match lang {
-        super::i18n::Lang::De => &[
-            (
-                "Entschuldigung",
-                "Hallo {name}, das tut uns leid. Wir kümmern uns sofort darum und melden uns heute noch bei Ihnen.",
-            ),
-            (
-                "Bitte per Direktnachricht",
-                "Hallo {name}, bitte schicken Sie uns Ihre Auftrags- oder Kundennummer per Direktnachricht, dann prüfen wir das.",
-            ),
-        ],
-        super::i18n::Lang::En => &[
-            (
-                "Apology",
-                "Hi {name}, we are sorry about this. We are looking into it right away and will get back to you today.",
-            ),
-            (
-                "Please DM",
-                "Hi {name}, please send us your order or customer number by direct message so we can check.",
-            ),
-        ],
+/// Built in until an administrator configures canned responses (`[[canned]]` in the
+/// workflow configuration).
+const DEFAULT_CANNED: &[(&str, &str, &str)] = &[
+    (
+        "de",
+        "Entschuldigung",
+        "Hallo {name}, das tut uns leid. Wir kümmern uns sofort darum und melden uns heute noch bei Ihnen. Ihr Vorgang: {case}",
+    ),
+    (
+        "de",
+        "Bitte per Direktnachricht",
+        "Hallo {name}, bitte schicken Sie uns Ihre Auftrags- oder Kundennummer per Direktnachricht, dann prüfen wir das.",
+    ),
+    (
+        "en",
+        "Apology",
+        "Hi {name}, we are sorry about this. We are looking into it right away and will get back to you today. Your case: {case}",
+    ),
+    (
+        "en",
+        "Please DM",
+        "Hi {name}, please send us your order or customer number by direct message so we can check.",
+    ),
+];
+
+/// Canned responses in the conversation's language (`language`, else the viewer's), from
+/// the stored workflow configuration or the built-in ones, with the placeholders `{name}`
+/// (the customer), `{case}` (case or conversation number) and `{agent}` filled in.
+fn canned(
+    configured: &[workflow::CannedResponse],
+    language: &str,
+    values: &std::collections::BTreeMap<String, String>,
+) -> Vec<Answer> {
+    let list: Vec<(&str, &str, &str)> = if configured.is_empty() {
+        DEFAULT_CANNED.to_vec()
+    } else {
+        configured
+            .iter()
+            .map(|c| (c.language.as_str(), c.title.as_str(), c.body.as_str()))
+            .collect()
     };
-    let values = std::collections::BTreeMap::from([("name".to_owned(), customer.to_owned())]);
-    list.iter()
-        .map(|(title, body)| Answer {
-            title: (*title).to_owned(),
-            text: workflow::canned::render(body, &values).unwrap_or_else(|_| (*body).to_owned()),
-            score: String::new(),
+    list.into_iter()
+        .filter(|(l, _, _)| *l == language)
+        .filter_map(|(_, title, body)| {
+            // a template with a placeholder we cannot fill is left out, not sent half-done
+            let text = workflow::canned::render(body, values).ok()?;
+            Some(Answer {
+                title: title.to_owned(),
+                text,
+                score: String::new(),
+            })
         })
         .collect()
 }
@@ -144,15 +165,30 @@ pub async fn page(
             let analyses = st.conversation_analyses(id)?;
             let others = st.other_conversations(id, 10)?;
             let notes = st.notes(id)?;
-            let assignee = st.conversation_row(id)?.and_then(|r| r.assignee);
+            let row = st.conversation_row(id)?;
+            let case_id = row.as_ref().and_then(|r| r.case_id);
+            let assignee = row.and_then(|r| r.assignee);
+            let canned = st
+                .workflow_config()?
+                .and_then(|(_, toml)| workflow::WorkflowConfig::from_toml(&toml).ok())
+                .map(|c| c.canned)
+                .unwrap_or_default();
             let users = st.list_users()?;
             Ok(Some((
-                conv, messages, analyses, others, notes, assignee, users,
+                conv,
+                messages,
+                analyses,
+                others,
+                notes,
+                (assignee, case_id, canned),
+                users,
             )))
         })
         .await
         .map_err(viewer.error())?;
-    let Some((conv, messages, analyses, others, notes, assignee, users)) = loaded else {
+    let Some((conv, messages, analyses, others, notes, (assignee, case_id, configured), users)) =
+        loaded
+    else {
         return Err(UiError::not_found(lang));
     };
     let analysis_of = |mid: i64| analyses.iter().find(|(m, _)| *m == mid).map(|(_, a)| a);
@@ -264,7 +300,20 @@ pub async fn page(
             .collect(),
         None => Vec::new(),
     };
-    let canned = canned(lang, &customer);
+    let language = last_inbound
+        .and_then(|m| analysis_of(m.id))
+        .map(|a| a.language.clone())
+        .filter(|l| l == "de" || l == "en")
+        .unwrap_or_else(|| lang.code().to_owned());
+    let values = std::collections::BTreeMap::from([
+        ("name".to_owned(), customer.clone()),
+        (
+            "case".to_owned(),
+            case_id.map_or_else(|| format!("K-{id}"), |c| format!("#{c}")),
+        ),
+        ("agent".to_owned(), viewer.user.name.clone()),
+    ]);
+    let canned = canned(&configured, &language, &values);
     let reply_prefill = match q.use_.split_at_checked(1) {
         Some(("s", n)) => n
             .parse::<usize>()
