@@ -33,8 +33,8 @@ pub use conversations::{Conversation, ConversationState};
 pub use live::{CaseUpdate, NotificationRow, StoredAlert, StoredCase, WebhookRow};
 pub use messages::{AnalysisRow, Import, InsertCounts, StoredMessage};
 pub use stats::{ChannelCount, ConversationCounts, FirstReply, Stats};
-pub use workflow::{AssignmentRow, ClockKind, ClockRow, WorkflowFacet};
 pub use web_views::{InboxEntry, InboxFilter, KbArticle};
+pub use workflow::{AssignmentRow, ClockKind, ClockRow, WorkflowFacet};
 
 /// The database file inside the data folder.
 pub const DB_FILE: &str = "kundenversteher.sqlite3";
