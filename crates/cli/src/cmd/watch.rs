@@ -1,18 +1,26 @@
 //! `kundenversteher watch`: replays messages (or a count series) in data-time order through
-//! the early-warning pipeline the live server runs ([`analysis::burst::Watcher`]) and writes
+//! the early-warning pipeline the live server runs: [`analysis::Analyzer`] (sentiment,
+//! topics, toxicity) and then [`analysis::burst::Watcher`] (cases and bursts), and writes
 //! alert events as JSON lines to stdout. No waiting: data time only.
+//!
+//! Analysis is the costly step; it runs on `--jobs` threads in batches, and each batch is then
+//! fed to the watcher in order, so the alerts do not depend on the number of threads.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use analysis::burst::Watcher;
+use analysis::{Analyzer, AnalyzerScratch};
 use anyhow::Context;
-use model::AlertEvent;
+use model::{AlertEvent, Analysis, Direction, Message};
 
 use super::cases::{Params, read_messages};
 use crate::config::Settings;
+
+/// Messages analysed per batch before they are fed to the watcher.
+const BATCH: usize = 8192;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,11 +37,27 @@ pub struct Args {
     /// TOML file with `[cases]` and `[monitor]` parameters (docs/EARLY_WARNING.md).
     #[arg(long, value_name = "FILE")]
     pub params: Option<PathBuf>,
+    /// Use the labels that came with the data (`sentiment`, `topic`) instead of the
+    /// classifiers (for evaluations on labelled data).
+    #[arg(long)]
+    pub gold_labels: bool,
+    /// Threads for the analysis (default: all cores). Alerts are the same for any number.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// Where the time went, for the summary line on stderr.
+#[derive(Debug, Default)]
+struct Timing {
+    read: Duration,
+    analyse: Duration,
+    watch: Duration,
 }
 
 pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
     let params = Params::load(args.params.as_deref())?;
     let started = Instant::now();
+    let mut timing = Timing::default();
     let mut watcher = Watcher::new(params.cases, params.monitor);
     let mut alerts = Vec::new();
     let stdout = std::io::stdout();
@@ -65,6 +89,8 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
             }
         }
         rows.sort_by_key(|r| r.at);
+        timing.read = started.elapsed();
+        let t = Instant::now();
         let mut messages = 0u64;
         for row in &rows {
             watcher.observe_count(row.at, row.value, &mut alerts);
@@ -73,6 +99,7 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
                 write(&mut alerts)?;
             }
         }
+        timing.watch = t.elapsed();
         (messages, rejected)
     } else {
         let format: ingest::Format = args
@@ -80,11 +107,25 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
             .parse()
             .map_err(|e| anyhow::anyhow!("{e}, counts"))?;
         let (messages, rejected) = read_messages(format, &args.files)?;
-        for m in &messages {
-            watcher.observe(m, None, &mut alerts);
-            if !alerts.is_empty() {
-                write(&mut alerts)?;
+        timing.read = started.elapsed();
+        let analyzer = (!args.gold_labels).then(Analyzer::new);
+        let jobs = args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        let mut analyses: Vec<Option<Analysis>> = Vec::with_capacity(BATCH);
+        for batch in messages.chunks(BATCH) {
+            let t = Instant::now();
+            analyse_batch(analyzer.as_ref(), batch, jobs, &mut analyses);
+            timing.analyse += t.elapsed();
+            let t = Instant::now();
+            for (m, a) in batch.iter().zip(&analyses) {
+                watcher.observe(m, a.as_ref(), &mut alerts);
+                if !alerts.is_empty() {
+                    write(&mut alerts)?;
+                }
             }
+            timing.watch += t.elapsed();
         }
         (messages.len() as u64, rejected)
     };
@@ -93,9 +134,45 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
     out.flush()?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "{count} messages in {secs:.2} s ({:.0} msg/s), {} cases, {rejected} rejected records",
+        "{count} messages in {secs:.2} s ({:.0} msg/s), {} cases, {rejected} rejected records; \
+         read {:.2} s, analyse {:.2} s, cases and bursts {:.2} s ({:.0} msg/s)",
         count as f64 / secs.max(1e-9),
         watcher.casebook.len(),
+        timing.read.as_secs_f64(),
+        timing.analyse.as_secs_f64(),
+        timing.watch.as_secs_f64(),
+        count as f64 / timing.watch.as_secs_f64().max(1e-9),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Analyses the inbound messages of `batch` on `jobs` threads into `out` (one entry per
+/// message, `None` for outbound messages or without an analyzer).
+fn analyse_batch(
+    analyzer: Option<&Analyzer>,
+    batch: &[Message],
+    jobs: usize,
+    out: &mut Vec<Option<Analysis>>,
+) {
+    out.clear();
+    out.resize(batch.len(), None);
+    let Some(analyzer) = analyzer else { return };
+    let analyse = |messages: &[Message], slots: &mut [Option<Analysis>]| {
+        let mut scratch = AnalyzerScratch::default();
+        for (m, slot) in messages.iter().zip(slots) {
+            if m.direction == Direction::Inbound {
+                *slot = Some(analyzer.analyze_with(&m.text, &mut scratch));
+            }
+        }
+    };
+    if jobs == 1 {
+        analyse(batch, out);
+        return;
+    }
+    let chunk = batch.len().div_ceil(jobs).max(1);
+    std::thread::scope(|s| {
+        for (messages, slots) in batch.chunks(chunk).zip(out.chunks_mut(chunk)) {
+            s.spawn(move || analyse(messages, slots));
+        }
+    });
 }
