@@ -60,6 +60,22 @@ pub(crate) fn referencing_columns(conn: &Connection) -> rusqlite::Result<Vec<(St
         .collect()
 }
 
+/// Sets a conversation's state inside a transaction; `NotFound` for an unknown id.
+pub(crate) fn update_state(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    state: ConversationState,
+) -> Result<(), StoreError> {
+    let n = tx.execute(
+        "UPDATE conversations SET state = ?1 WHERE id = ?2",
+        params![state.as_str(), id],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("conversation {id}")));
+    }
+    Ok(())
+}
+
 impl Store {
     pub fn conversation(&self, id: i64) -> Result<Option<Conversation>, StoreError> {
         let row = self
@@ -116,16 +132,7 @@ impl Store {
         id: i64,
         state: ConversationState,
     ) -> Result<(), StoreError> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "UPDATE conversations SET state = ?1 WHERE id = ?2",
-                params![state.as_str(), id],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("conversation {id}")));
-            }
-            Ok(())
-        })
+        self.write(|tx| update_state(tx, id, state))
     }
 }
 

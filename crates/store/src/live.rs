@@ -8,12 +8,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use crate::time;
 use crate::{Store, StoreError};
 
-fn ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
-    let s: String = row.get(idx)?;
-    time::from_sql(&s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
+use time::column as ts;
 
 /// A case as stored: the figures of the live case grouper at its last update.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -3,17 +3,12 @@
 //! Tables in migration 0200 (`migrations/0200_workflow.sql`); the rules are in `workflow`.
 
 use model::Timestamp;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 
 use crate::time;
 use crate::{Store, StoreError};
 
-fn ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
-    let s: String = row.get(idx)?;
-    time::from_sql(&s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
+use time::column as ts;
 
 /// A pause or an end of a conversation's clocks (the messages carry the rest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,13 +204,7 @@ impl Store {
             crate::ConversationState::Resolved => ClockKind::Resolved,
         };
         self.write(|tx| {
-            let n = tx.execute(
-                "UPDATE conversations SET state = ?1 WHERE id = ?2",
-                params![state.as_str(), id],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("conversation {id}")));
-            }
+            crate::conversations::update_state(tx, id, state)?;
             tx.execute(
                 "INSERT INTO clock_events (conversation_id, kind, at) VALUES (?1, ?2, ?3)",
                 params![id, kind.as_str(), time::to_sql(&at)],
