@@ -13,6 +13,8 @@ use anyhow::{Context, bail};
 use chrono::{Duration, NaiveDateTime};
 use model::{Alert, AlertEvent, AlertScope, Message, Timestamp};
 
+mod latency;
+
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
 }
@@ -23,7 +25,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some("bursts") => bursts(&args[1..]),
         Some("purity") => purity(&args[1..]),
         Some("speed-data") => speed_data(&args[1..]),
-        _ => bail!("usage: cargo xtask early-warning nab|bursts|purity|speed-data OUT [COPIES]"),
+        Some("memory") => memory(&args[1..]),
+        Some("latency") => latency::run(&args[1..]),
+        _ => bail!(
+            "usage: cargo xtask early-warning nab|bursts|purity|memory [COPIES]|latency|speed-data OUT [COPIES]"
+        ),
     }
 }
 
@@ -585,6 +591,65 @@ fn purity(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Feeds `copies` copies of the airline tweets, each shifted by the data span (so the stream
+/// covers `copies` x 8 days of real traffic), through a [`Watcher`]; calls `each` after every
+/// copy with the copy number, the casebook's footprint and the monitor's stream count.
+fn long_stream(
+    copies: usize,
+    cases: CaseConfig,
+    mut each: impl FnMut(usize, analysis::cases::Footprint, usize),
+) -> anyhow::Result<()> {
+    let path = data_dir().join("twitter_us_airline_sentiment/Tweets.csv");
+    let base = read_all(ingest::Format::Airline, &path)?;
+    let span = base.last().unwrap().created_at - base[0].created_at + Duration::hours(1);
+    let mut watcher = Watcher::new(cases, MonitorConfig::default());
+    let mut alerts = Vec::new();
+    for c in 0..copies {
+        for m in &base {
+            let mut m = m.clone();
+            m.external_id = format!("{}-{c}", m.external_id);
+            m.created_at += span * c as i32;
+            watcher.observe(&m, None, &mut alerts);
+        }
+        alerts.clear();
+        each(c, watcher.casebook.footprint(), watcher.monitor.streams());
+    }
+    Ok(())
+}
+
+/// Memory of the case grouper over a long stream (BENCHMARKS.md "Early warning"): the
+/// footprint after each 8-day copy of the airline tweets.
+fn memory(args: &[String]) -> anyhow::Result<()> {
+    let copies: usize = args.first().map(|s| s.parse()).transpose()?.unwrap_or(12);
+    let cases = case_params(args)?;
+    println!(
+        "| copy | days of data | live cases | members of live cases | retired cases | terms | index entries | band entries | detector streams | max RSS (MB) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    long_stream(copies, cases, |c, f, streams| {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {streams} | {} |",
+            c + 1,
+            8 * (c + 1),
+            f.live_cases,
+            f.live_members,
+            f.retired_cases,
+            f.terms,
+            f.index_entries,
+            f.band_entries,
+            max_rss_mb().map_or("-".into(), |m| format!("{m:.0}")),
+        );
+    })
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in MB.
+fn max_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 /// Writes `COPIES` (default 70) copies of the airline tweets as JSONL, shifted by the data
 /// span each time, for timing `kundenversteher watch --format jsonl`.
 fn speed_data(args: &[String]) -> anyhow::Result<()> {
@@ -614,6 +679,42 @@ fn speed_data(args: &[String]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Real data, a long stream: six 8-day copies of the airline tweets (48 days). Cases
+    /// retire after the window, the vocabulary stays under its cap (small here so that
+    /// forgetting happens), and nothing grows from copy to copy.
+    #[test]
+    fn long_stream_keeps_the_casebook_bounded() {
+        let cases = CaseConfig {
+            vocabulary_cap: 4_000,
+            ..CaseConfig::default()
+        };
+        let mut seen = Vec::new();
+        long_stream(6, cases, |_, f, streams| seen.push((f, streams))).unwrap();
+        let (second, last) = (seen[1], seen[5]);
+        assert!(
+            last.0.retired_cases > 4 * second.0.retired_cases / 2,
+            "{seen:#?}"
+        );
+        let bounded = |a: usize, b: usize| b <= a + a / 4;
+        assert!(bounded(second.0.live_cases, last.0.live_cases), "{seen:#?}");
+        assert!(
+            bounded(second.0.live_members, last.0.live_members),
+            "{seen:#?}"
+        );
+        assert!(
+            bounded(second.0.index_entries, last.0.index_entries),
+            "{seen:#?}"
+        );
+        assert!(
+            bounded(second.0.band_entries, last.0.band_entries),
+            "{seen:#?}"
+        );
+        assert!(bounded(second.0.terms, last.0.terms), "{seen:#?}");
+        assert!(bounded(second.1, last.1), "{seen:#?}");
+        // One copy holds ~14,600 tweets: the live cases are those of the last 3 days.
+        assert!(last.0.live_cases < 14_600, "{seen:#?}");
+    }
 
     /// Real data: the default detector finds at least one labelled NAB window on CVS and
     /// raises few alarms outside the windows.

@@ -481,6 +481,16 @@ impl Monitor {
         out
     }
 
+    /// Forgets the case streams whose case `keep` rejects, unless an alert is open on them.
+    pub fn retain_cases(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.cases.retain(|id, s| s.is_open() || keep(id));
+    }
+
+    /// Whether a detector for this case exists (its alerts may still be told).
+    pub fn has_case(&self, case_id: &str) -> bool {
+        self.cases.contains_key(case_id)
+    }
+
     /// Number of live streams (all + topics + cases), for diagnostics.
     pub fn streams(&self) -> usize {
         usize::from(self.all.is_some()) + self.topics.len() + self.cases.len()

@@ -33,7 +33,14 @@ impl Watcher {
         if message.direction != Direction::Inbound {
             return None;
         }
+        let retired = self.casebook.retired();
         let assignment = self.casebook.add(message, analysis);
+        if self.casebook.retired() != retired {
+            // A retired case takes no messages: its detector has nothing left to see
+            // (unless an alert is still open; that one closes on its own).
+            let casebook = &self.casebook;
+            self.monitor.retain_cases(|id| casebook.is_live(id));
+        }
         let case = self.casebook.case(assignment.case).expect("just assigned");
         if let Some(signal) =
             Signal::from_message(message, analysis, Some((&case.case_id, &case.label)))

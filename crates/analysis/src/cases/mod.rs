@@ -10,6 +10,12 @@
 //! active within `window_secs` of data time take new members, and a case's score halves
 //! every `recency_half_life_secs` since its last message. Otherwise the message opens a
 //! new case. See docs/EARLY_WARNING.md ("Cases").
+//!
+//! Memory is bounded in data time: a case whose last message is older than the window is
+//! retired (its profile, customers, index and near-duplicate entries are dropped; with
+//! [`Casebook::with_archive`] its summary is kept for batch tools), and once the vocabulary
+//! holds more than `vocabulary_cap` terms, the rarest terms no live case holds and not seen
+//! within the window are forgotten.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -53,6 +59,11 @@ pub struct CaseConfig {
     pub samples: usize,
     /// Terms kept per case profile.
     pub case_terms: usize,
+    /// Vocabulary size above which terms neither seen within the window nor held by a live
+    /// case are forgotten (rarest first, down to three quarters of this), so a server that
+    /// runs for months keeps a bounded vocabulary. A forgotten term that comes back counts
+    /// as new.
+    pub vocabulary_cap: usize,
 }
 
 impl Default for CaseConfig {
@@ -69,6 +80,7 @@ impl Default for CaseConfig {
             long_text_tokens: 20,
             samples: 3,
             case_terms: 48,
+            vocabulary_cap: 200_000,
         }
     }
 }
@@ -111,7 +123,8 @@ pub struct Case {
 /// Where one message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Assignment {
-    /// Index of the case in [`Casebook::cases`].
+    /// The case's number: 0 for the first case opened, never reused (`case_id` is
+    /// `case-{number + 1}`); look it up with [`Casebook::case`].
     pub case: usize,
     pub new_case: bool,
     pub near_duplicate: bool,
@@ -126,13 +139,39 @@ struct CaseState {
     label_at: u64,
 }
 
+/// Sizes of the grouper's in-memory structures (for tests and diagnostics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Footprint {
+    /// Cases that can still take members (last message within the window, or not swept yet).
+    pub live_cases: usize,
+    /// Member ids held by live cases.
+    pub live_members: usize,
+    /// Cases retired so far.
+    pub retired_cases: u64,
+    /// Terms in the vocabulary.
+    pub terms: usize,
+    /// (term, case) entries in the candidate index.
+    pub index_entries: usize,
+    /// (SimHash, case) entries in the near-duplicate bands.
+    pub band_entries: usize,
+}
+
 /// The online case grouper. Feed messages in data-time order with [`Casebook::add`].
 pub struct Casebook {
     config: CaseConfig,
     tokenizer: Tokenizer,
     tokens: Tokens,
     vocab: Vocabulary,
-    cases: Vec<CaseState>,
+    /// Live cases by number.
+    cases: FastMap<u32, CaseState>,
+    /// Number of the next case.
+    next: u32,
+    /// Retired cases by number, when the casebook keeps them ([`Casebook::with_archive`]).
+    archive: Option<BTreeMap<u32, Case>>,
+    retired: u64,
+    /// Latest data time seen (seconds) and when live cases are next checked for retirement.
+    now: i64,
+    next_sweep: i64,
     /// Term -> recent cases whose profile holds it (newest last, bounded).
     index: FastMap<u32, VecDeque<u32>>,
     /// Four LSH bands of the SimHash -> (simhash, case), newest last, bounded.
@@ -144,7 +183,8 @@ impl std::fmt::Debug for Casebook {
         f.debug_struct("Casebook")
             .field("config", &self.config)
             .field("cases", &self.cases.len())
-            .field("terms", &self.vocab.terms.len())
+            .field("next", &self.next)
+            .field("terms", &self.vocab.len())
             .finish()
     }
 }
@@ -154,15 +194,31 @@ const BAND_CAP: usize = 32;
 const CANDIDATES_PER_TERM: usize = 16;
 
 impl Casebook {
+    /// A casebook for streams (live server, `watch`): retired cases are forgotten, so memory
+    /// stays bounded however long it runs.
     pub fn new(config: CaseConfig) -> Self {
         Casebook {
             config,
             tokenizer: Tokenizer::new(),
             tokens: Tokens::default(),
             vocab: Vocabulary::default(),
-            cases: Vec::new(),
+            cases: FastMap::default(),
+            next: 0,
+            archive: None,
+            retired: 0,
+            now: i64::MIN,
+            next_sweep: i64::MIN,
             index: FastMap::default(),
             bands: Default::default(),
+        }
+    }
+
+    /// A casebook for batch tools that list every case at the end (`cases`, reports): the
+    /// summaries of retired cases are kept (their grouping state is still dropped).
+    pub fn with_archive(config: CaseConfig) -> Self {
+        Casebook {
+            archive: Some(BTreeMap::new()),
+            ..Casebook::new(config)
         }
     }
 
@@ -173,6 +229,12 @@ impl Casebook {
     /// Groups one message. Sentiment and topics for the case's mix come from `analysis` or,
     /// without one, from the message's gold labels.
     pub fn add(&mut self, message: &Message, analysis: Option<&Analysis>) -> Assignment {
+        let at = message.created_at;
+        self.now = self.now.max(at.timestamp());
+        if self.now >= self.next_sweep {
+            self.retire();
+            self.next_sweep = self.now + (self.config.window_secs / 8).max(60);
+        }
         let lang = terms::guess_lang(&message.text, message.language.as_deref());
         let profile = terms::profile(
             &self.tokenizer,
@@ -181,8 +243,8 @@ impl Casebook {
             &message.text,
             lang,
             self.config.case_terms,
+            self.now,
         );
-        let at = message.created_at;
         let (case, near_duplicate) = match self.near_duplicate(&profile, at) {
             Some(c) => (Some(c), true),
             None => (self.best_match(&profile, at), false),
@@ -217,8 +279,58 @@ impl Casebook {
     }
 
     fn is_active(&self, case: u32, at: Timestamp) -> bool {
-        let last = self.cases[case as usize].case.last_seen;
-        (at - last).num_seconds() <= self.config.window_secs
+        self.cases
+            .get(&case)
+            .is_some_and(|s| (at - s.case.last_seen).num_seconds() <= self.config.window_secs)
+    }
+
+    /// Retires the cases whose last message is older than the window (data time `now`):
+    /// they can take no member any more, so their profiles, customer sets, index and band
+    /// entries go; then forgets stale terms if the vocabulary is over its cap.
+    fn retire(&mut self) {
+        let horizon = self.now.saturating_sub(self.config.window_secs);
+        let mut gone: Vec<u32> = self
+            .cases
+            .iter()
+            .filter(|(_, s)| s.case.last_seen.timestamp() < horizon)
+            .map(|(&n, _)| n)
+            .collect();
+        if !gone.is_empty() {
+            gone.sort_unstable();
+            self.retired += gone.len() as u64;
+            for n in gone {
+                let Some(mut state) = self.cases.remove(&n) else {
+                    continue;
+                };
+                if let Some(archive) = &mut self.archive {
+                    state.case.label = label(&state.terms, &self.vocab, state.case.size);
+                    archive.insert(n, state.case);
+                }
+            }
+            let live = &self.cases;
+            self.index.retain(|_, list| {
+                list.retain(|c| live.contains_key(c));
+                !list.is_empty()
+            });
+            for band in &mut self.bands {
+                band.retain(|_, list| {
+                    list.retain(|(_, c)| live.contains_key(c));
+                    !list.is_empty()
+                });
+            }
+        }
+        if self.vocab.len() > self.config.vocabulary_cap {
+            let mut held = vec![false; self.vocab.terms.len()];
+            for state in self.cases.values() {
+                for &t in state.terms.keys() {
+                    held[t as usize] = true;
+                }
+            }
+            let keep = self.config.vocabulary_cap / 4 * 3;
+            for t in self.vocab.forget(horizon, &held, keep) {
+                self.index.remove(&t);
+            }
+        }
     }
 
     fn best_match(&self, p: &Profile, at: Timestamp) -> Option<u32> {
@@ -262,7 +374,7 @@ impl Casebook {
             {
                 continue;
             }
-            let state = &self.cases[c as usize];
+            let state = &self.cases[&c];
             let size = state.case.size as f32;
             let (mut score, mut shared, mut identifier) = (0.0f32, 0usize, false);
             for &(_, q) in group {
@@ -302,31 +414,35 @@ impl Casebook {
     }
 
     fn open_case(&mut self, message: &Message) -> u32 {
-        let n = self.cases.len() as u32;
-        self.cases.push(CaseState {
-            case: Case {
-                case_id: format!("case-{}", n + 1),
-                label: String::new(),
-                first_seen: message.created_at,
-                last_seen: message.created_at,
-                size: 0,
-                customers: 0,
-                sentiment: SentimentMix::default(),
-                channels: BTreeMap::new(),
-                topics: BTreeMap::new(),
-                samples: Vec::new(),
-                messages: Vec::new(),
+        let n = self.next;
+        self.next += 1;
+        self.cases.insert(
+            n,
+            CaseState {
+                case: Case {
+                    case_id: format!("case-{}", n + 1),
+                    label: String::new(),
+                    first_seen: message.created_at,
+                    last_seen: message.created_at,
+                    size: 0,
+                    customers: 0,
+                    sentiment: SentimentMix::default(),
+                    channels: BTreeMap::new(),
+                    topics: BTreeMap::new(),
+                    samples: Vec::new(),
+                    messages: Vec::new(),
+                },
+                customers: FastSet::default(),
+                terms: FastMap::default(),
+                label_at: 0,
             },
-            customers: FastSet::default(),
-            terms: FastMap::default(),
-            label_at: 0,
-        });
+        );
         n
     }
 
     fn join(&mut self, c: u32, message: &Message, analysis: Option<&Analysis>, p: &Profile) {
         let config = &self.config;
-        let state = &mut self.cases[c as usize];
+        let state = self.cases.get_mut(&c).expect("a live case");
         let case = &mut state.case;
         case.size += 1;
         case.first_seen = case.first_seen.min(message.created_at);
@@ -406,26 +522,75 @@ impl Casebook {
         }
     }
 
-    /// All cases, in order of creation.
+    /// The live cases and, with [`Casebook::with_archive`], the retired ones, in order of
+    /// creation.
     pub fn cases(&self) -> impl Iterator<Item = &Case> {
-        self.cases.iter().map(|s| &s.case)
+        let mut live: Vec<(u32, &Case)> = self.cases.iter().map(|(&n, s)| (n, &s.case)).collect();
+        live.sort_unstable_by_key(|(n, _)| *n);
+        let mut all: Vec<&Case> = Vec::with_capacity(live.len());
+        let mut archived = self.archive.iter().flatten().peekable();
+        for (n, case) in live {
+            while let Some((_, a)) = archived.next_if(|(m, _)| **m < n) {
+                all.push(a);
+            }
+            all.push(case);
+        }
+        all.extend(archived.map(|(_, a)| a));
+        all.into_iter()
     }
 
-    pub fn case(&self, index: usize) -> Option<&Case> {
-        self.cases.get(index).map(|s| &s.case)
+    /// The case with this number ([`Assignment::case`]): live, or retired and archived.
+    pub fn case(&self, number: usize) -> Option<&Case> {
+        let n = u32::try_from(number).ok()?;
+        match self.cases.get(&n) {
+            Some(s) => Some(&s.case),
+            None => self.archive.as_ref()?.get(&n),
+        }
     }
 
+    /// Whether the case with this `case_id` is live (can still take members).
+    pub fn is_live(&self, case_id: &str) -> bool {
+        case_id
+            .strip_prefix("case-")
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n >= 1 && self.cases.contains_key(&(n - 1)))
+    }
+
+    /// Cases opened so far (live and retired).
     pub fn len(&self) -> usize {
-        self.cases.len()
+        self.next as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cases.is_empty()
+        self.next == 0
     }
 
-    /// Fresh labels for every case (labels are otherwise refreshed at each doubling).
+    /// Cases retired so far (a counter: it changes when a sweep retired some).
+    pub fn retired(&self) -> u64 {
+        self.retired
+    }
+
+    /// Sizes of the in-memory structures.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            live_cases: self.cases.len(),
+            live_members: self.cases.values().map(|s| s.case.messages.len()).sum(),
+            retired_cases: self.retired,
+            terms: self.vocab.len(),
+            index_entries: self.index.values().map(VecDeque::len).sum(),
+            band_entries: self
+                .bands
+                .iter()
+                .flat_map(|b| b.values())
+                .map(VecDeque::len)
+                .sum(),
+        }
+    }
+
+    /// Fresh labels for every live case (labels are otherwise refreshed at each doubling and
+    /// when a case retires).
     pub fn relabel(&mut self) {
-        for state in &mut self.cases {
+        for state in self.cases.values_mut() {
             state.case.label = label(&state.terms, &self.vocab, state.case.size);
         }
     }

@@ -89,13 +89,17 @@ pub(crate) struct Term {
     /// An identifier (code like `re30`, hashtag, number like a flight number): one shared
     /// identifier can make a case, a shared word cannot.
     pub identifier: bool,
+    /// Data time (seconds) of the latest message holding the term.
+    pub last_seen: i64,
 }
 
-/// The online vocabulary with document frequencies.
+/// The online vocabulary with document frequencies. Forgotten terms leave their id on a free
+/// list (a free slot has `df` 0); ids are reused.
 #[derive(Debug, Default)]
 pub(crate) struct Vocabulary {
     index: FastMap<String, u32>,
     pub terms: Vec<Term>,
+    free: Vec<u32>,
     pub docs: u64,
 }
 
@@ -104,14 +108,54 @@ impl Vocabulary {
         if let Some(&id) = self.index.get(key) {
             return id;
         }
-        let id = self.terms.len() as u32;
-        self.index.insert(key.to_owned(), id);
-        self.terms.push(Term {
+        let term = Term {
             surface: surface.to_owned(),
             df: 0,
             identifier,
-        });
+            last_seen: i64::MIN,
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.terms[id as usize] = term;
+                id
+            }
+            None => {
+                self.terms.push(term);
+                self.terms.len() as u32 - 1
+            }
+        };
+        self.index.insert(key.to_owned(), id);
         id
+    }
+
+    /// Terms held.
+    pub fn len(&self) -> usize {
+        self.terms.len() - self.free.len()
+    }
+
+    /// Forgets terms last seen before `horizon` that no live case holds (`held[id]`), rarest
+    /// first (ties: older, then lower id), until `keep` terms remain; returns their ids.
+    pub fn forget(&mut self, horizon: i64, held: &[bool], keep: usize) -> Vec<u32> {
+        let excess = self.len().saturating_sub(keep);
+        let mut stale: Vec<(u32, i64, u32)> = self
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|&(id, t)| t.df > 0 && t.last_seen < horizon && !held[id])
+            .map(|(id, t)| (t.df, t.last_seen, id as u32))
+            .collect();
+        stale.sort_unstable();
+        stale.truncate(excess);
+        let gone: Vec<u32> = stale.into_iter().map(|(_, _, id)| id).collect();
+        for &id in &gone {
+            let t = &mut self.terms[id as usize];
+            t.df = 0;
+            t.surface = String::new();
+            self.free.push(id);
+        }
+        let terms = &self.terms;
+        self.index.retain(|_, id| terms[*id as usize].df > 0);
+        gone
     }
 
     /// `ln((N + 1) / (df + 1)) + 1`, smoothed so unseen terms are the most salient.
@@ -163,6 +207,7 @@ pub(crate) fn profile(
     text: &str,
     lang: Lang,
     max_terms: usize,
+    now: i64,
 ) -> Profile {
     tokenizer.tokenize_into(text, lang, tokens);
     let mut p = Profile::default();
@@ -200,7 +245,9 @@ pub(crate) fn profile(
     );
     vocab.docs += 1;
     for &id in &p.terms {
-        vocab.terms[id as usize].df += 1;
+        let t = &mut vocab.terms[id as usize];
+        t.df += 1;
+        t.last_seen = now;
     }
     let mut vector: Vec<(u32, f32)> = p.terms.iter().map(|&id| (id, vocab.idf(id))).collect();
     vector.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -127,3 +127,38 @@ fn one_shared_rare_word_is_not_a_case_but_one_shared_code_is() {
     // ... but the same train number does.
     assert_eq!(a[2], a[3]);
 }
+
+#[test]
+fn cases_retire_after_the_window_and_numbers_are_not_reused() {
+    for archive in [false, true] {
+        let config = CaseConfig::default();
+        let mut book = if archive {
+            Casebook::with_archive(config)
+        } else {
+            Casebook::new(config)
+        };
+        let text = "RE30 fällt heute schon wieder aus, keine Information am Bahnsteig";
+        let a = book.add(&msg(0, "a", text), None);
+        let b = book.add(&msg(1, "b", text), None);
+        assert_eq!(a.case, b.case);
+        assert!(book.is_live("case-1"));
+        let later = book.add(
+            &msg(10 * 24 * 60, "c", "Die Klimaanlage im ICE ist kaputt"),
+            None,
+        );
+        assert_eq!(later.case, 1, "numbers are never reused");
+        assert!(!book.is_live("case-1"));
+        assert!(book.is_live("case-2"));
+        let f = book.footprint();
+        assert_eq!((f.live_cases, f.retired_cases, f.live_members), (1, 1, 1));
+        assert_eq!(book.len(), 2);
+        if archive {
+            assert_eq!(book.case(a.case).map(|c| c.size), Some(2));
+            let ids: Vec<&str> = book.cases().map(|c| c.case_id.as_str()).collect();
+            assert_eq!(ids, ["case-1", "case-2"]);
+        } else {
+            assert!(book.case(a.case).is_none());
+            assert_eq!(book.cases().count(), 1);
+        }
+    }
+}

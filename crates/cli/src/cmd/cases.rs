@@ -83,7 +83,7 @@ pub fn read_messages(
 pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
     let params = Params::load(args.params.as_deref())?;
     let (messages, rejected) = read_messages(args.format, &args.files)?;
-    let mut book = Casebook::new(params.cases);
+    let mut book = Casebook::with_archive(params.cases);
     for m in &messages {
         if m.direction == model::Direction::Inbound {
             book.add(m, None);

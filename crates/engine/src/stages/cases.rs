@@ -21,10 +21,12 @@ pub(crate) struct Cases {
     alerts: AlertSink,
     /// Casebook case id -> stored case id.
     stored: HashMap<String, i64>,
-    /// Cases with one member so far (not stored yet): case index -> (message, conversation).
+    /// Cases with one member so far (not stored yet): case number -> (message, conversation).
     lone: HashMap<usize, (i64, i64)>,
     /// Latest severity of each open alert (to tell only when it rises).
     severity: HashMap<String, Severity>,
+    /// The casebook's retirement counter when `stored` was last pruned.
+    retired_seen: u64,
 }
 
 impl Cases {
@@ -35,6 +37,7 @@ impl Cases {
             stored: HashMap::new(),
             lone: HashMap::new(),
             severity: HashMap::new(),
+            retired_seen: 0,
         }
     }
 
@@ -251,11 +254,18 @@ impl Stage for Cases {
         let alerts = self.watcher.tick(ctx.now);
         self.publish(alerts, ctx);
         let window = chrono::Duration::seconds(self.watcher.casebook.config().window_secs);
-        let casebook = &self.watcher.casebook;
+        let (casebook, monitor) = (&self.watcher.casebook, &self.watcher.monitor);
         self.lone.retain(|idx, _| {
             casebook
                 .case(*idx)
                 .is_some_and(|c| c.last_seen >= ctx.now - window)
         });
+        // Retired cases take no members; keep the stored id while an alert on the case
+        // may still be told.
+        if casebook.retired() != self.retired_seen {
+            self.retired_seen = casebook.retired();
+            self.stored
+                .retain(|id, _| casebook.is_live(id) || monitor.has_case(id));
+        }
     }
 }
