@@ -211,6 +211,34 @@ impl Default for Analyzer {
     }
 }
 
+/// Sets the analysis field of a single-label `task` from a model's calibrated class
+/// probabilities (`meta` gives class names and decision rule): relevance = p(`true`),
+/// sentiment = the decided class with its probability, toxicity = p(`toxic` or `OFFENSE`),
+/// fact claim = p(`fact`). Topics and engaging are not set here.
+pub fn apply_probabilities(a: &mut Analysis, task: Task, meta: &ModelMeta, probs: &[f32]) {
+    let p_of = |name: &str| {
+        meta.classes
+            .iter()
+            .position(|c| c == name)
+            .map_or(0.0, |i| probs[i])
+    };
+    match task {
+        Task::Relevance => a.relevance = p_of("true"),
+        Task::Sentiment => {
+            let best = crate::linear::decide_with(&meta.decision, false, probs)[0];
+            if let Some(label) = SentimentLabel::parse(&meta.classes[best]) {
+                a.sentiment = Sentiment {
+                    label,
+                    confidence: probs[best],
+                };
+            }
+        }
+        Task::Toxicity | Task::Offense => a.toxicity = p_of("toxic").max(p_of("OFFENSE")),
+        Task::FactClaim => a.fact_claim = p_of("fact"),
+        Task::Topic | Task::Engaging => {}
+    }
+}
+
 impl Analyzer {
     /// The analyzer with the bundled default models.
     pub fn new() -> Analyzer {
@@ -385,26 +413,10 @@ impl Analyzer {
                 }
                 crate::linear::calibrate_with(&h.meta.platt, h.meta.multi_label, probs);
                 let probs = &scratch.probs;
-                let p_of = |name: &str| {
-                    h.meta
-                        .classes
-                        .iter()
-                        .position(|c| c == name)
-                        .map_or(0.0, |i| probs[i])
-                };
                 match h.task {
-                    Task::Relevance => {
-                        a.relevance = p_of("true");
-                        has_relevance = true;
-                    }
-                    Task::Sentiment => {
-                        let best = crate::linear::decide_with(&h.meta.decision, false, probs)[0];
-                        if let Some(label) = SentimentLabel::parse(&h.meta.classes[best]) {
-                            a.sentiment = Sentiment {
-                                label,
-                                confidence: probs[best],
-                            };
-                        }
+                    Task::Relevance | Task::Sentiment | Task::FactClaim => {
+                        has_relevance |= h.task == Task::Relevance;
+                        apply_probabilities(&mut a, h.task, &h.meta, probs);
                     }
                     Task::Topic => {
                         let chosen: Vec<usize> = if h.meta.multi_label {
@@ -430,10 +442,10 @@ impl Analyzer {
                         }
                     }
                     Task::Toxicity | Task::Offense => {
-                        let p = p_of("toxic").max(p_of("OFFENSE"));
-                        a.toxicity = a.toxicity.max(p);
+                        let before = a.toxicity;
+                        apply_probabilities(&mut a, h.task, &h.meta, probs);
+                        a.toxicity = a.toxicity.max(before);
                     }
-                    Task::FactClaim => a.fact_claim = p_of("fact"),
                     Task::Engaging => {}
                 }
             }

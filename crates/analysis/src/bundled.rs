@@ -20,9 +20,9 @@ pub struct Bundled {
 }
 
 macro_rules! bundled {
-    ($($name:literal, $task:ident, $lang:ident, $use:literal;)*) => {
-        /// Every bundled model.
-        pub const MODELS: &[Bundled] = &[$(Bundled {
+    ($(#[$doc:meta])* $list:ident: $($name:literal, $task:ident, $lang:ident, $use:literal;)*) => {
+        $(#[$doc])*
+        pub const $list: &[Bundled] = &[$(Bundled {
             name: $name,
             task: Task::$task,
             lang: Lang::$lang,
@@ -33,6 +33,8 @@ macro_rules! bundled {
 }
 
 bundled! {
+    /// Every bundled model.
+    MODELS:
     "de-relevance", Relevance, De, true;
     "de-sentiment", Sentiment, De, true;
     "de-topic", Topic, De, true;
@@ -43,6 +45,13 @@ bundled! {
     "en-sentiment", Sentiment, En, true;
     "en-topic-airline", Topic, En, true;
     "en-topic-banking77", Topic, En, true;
+}
+
+bundled! {
+    /// The accurate tier's heads (crate `embed`): linear models over a multilingual-e5-small
+    /// sentence embedding stacked with the probabilities of the bundled model of the same
+    /// task and language (`analysis::dense`); see each head's model card.
+    HEADS:
 }
 
 /// The bundled model for a task and language; for English topics `variant` picks

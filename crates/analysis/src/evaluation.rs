@@ -161,9 +161,13 @@ pub fn score(task: &str, classes: &[String], gold: &[Vec<String>], pred: &[Vec<S
 
 /// Predicted label names of one example.
 pub fn predict_labels(model: &LinearModel, x: &Features) -> Vec<String> {
-    let p = model.probabilities(x);
+    predict_labels_probs(model, &model.probabilities(x))
+}
+
+/// Predicted label names from a model's calibrated probabilities.
+pub fn predict_labels_probs(model: &LinearModel, p: &[f32]) -> Vec<String> {
     model
-        .decide(&p)
+        .decide(p)
         .into_iter()
         .map(|c| model.classes()[c].clone())
         .collect()

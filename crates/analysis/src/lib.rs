@@ -6,6 +6,7 @@ pub mod analyzer;
 pub mod bundled;
 pub mod burst;
 pub mod cases;
+pub mod dense;
 pub mod evaluation;
 pub mod features;
 pub mod lexicon;

@@ -46,6 +46,16 @@ pub struct TrainConfig {
     /// smoothing; 0 = off. The ratios are folded into the stored weights (no inference cost).
     #[serde(default)]
     pub nb: f32,
+    /// Least recall every class must reach on the internal out-of-fold predictions when the
+    /// single-label decision rule (per-class prior multipliers) is tuned; the objective is
+    /// maximised subject to it. 0 = no floor (e.g. 0.5: a rare positive class must be found
+    /// at least half the time, at some cost in micro-F1).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub recall_floor: f32,
+}
+
+fn is_zero(v: &f32) -> bool {
+    *v == 0.0
 }
 
 /// The score the decision rule (per-class multipliers, or the multi-label threshold) is
@@ -73,6 +83,7 @@ impl Default for TrainConfig {
             calibration_folds: 3,
             objective: Objective::Micro,
             nb: 0.0,
+            recall_floor: 0.0,
         }
     }
 }
@@ -227,6 +238,19 @@ pub fn train_features(
     classes: &[String],
     cfg: &TrainConfig,
 ) -> LinearModel {
+    train_features_oof(task, feats, examples, classes, cfg).0
+}
+
+/// [`train_features`], also returning the calibrated out-of-fold probabilities of the
+/// training rows from the internal calibration folds (empty without calibration folds):
+/// the inputs a stacked model is trained on.
+pub fn train_features_oof(
+    task: &str,
+    feats: &[Features],
+    examples: &[Example],
+    classes: &[String],
+    cfg: &TrainConfig,
+) -> (LinearModel, Vec<Vec<f32>>) {
     // A multi-label task whose data has exactly one label everywhere (BANKING77 intents,
     // airline reasons) is trained as single-label: argmax beats independent thresholds.
     let cfg = &TrainConfig {
@@ -243,7 +267,7 @@ pub fn train_features(
     // Platt calibration from out-of-fold scores.
     let k = classes.len();
     let folds = cfg.calibration_folds as usize;
-    let (platt, decision) = if folds >= 2 && x.rows() >= folds * 4 {
+    let (platt, decision, oof) = if folds >= 2 && x.rows() >= folds * 4 {
         let assignment = stratified_folds(&targets, k, folds, cfg.seed ^ 0xCA1B);
         let mut oof = vec![vec![0f32; k]; x.rows()];
         for f in 0..folds {
@@ -268,9 +292,9 @@ pub fn train_features(
             calibrate_with(&platt, cfg.multi_label, r);
         }
         let decision = tune_decision(&oof, &targets, k, cfg);
-        (platt, decision)
+        (platt, decision, oof)
     } else {
-        (vec![(-2.0, 0.0); k], Vec::new())
+        (vec![(-2.0, 0.0); k], Vec::new(), Vec::new())
     };
 
     // Sparse CSR by row, then quantise to i16 so the in-memory model equals the loaded one.
@@ -317,7 +341,7 @@ pub fn train_features(
         }
         model.offsets.push(model.classes.len() as u32);
     }
-    model
+    (model, oof)
 }
 
 fn targets(examples: &[Example], classes: &[String]) -> Vec<Vec<usize>> {
@@ -646,6 +670,7 @@ fn objective_score(
     targets: &[Vec<usize>],
     k: usize,
     objective: Objective,
+    recall_floor: f32,
 ) -> f64 {
     let (mut tp, mut fp, mut fnn) = (vec![0usize; k], vec![0usize; k], vec![0usize; k]);
     for (p, t) in pred.iter().zip(targets) {
@@ -669,10 +694,16 @@ fn objective_score(
             2.0 * t as f64 / (2 * t + p + n) as f64
         }
     };
-    match objective {
+    let score = match objective {
         Objective::Macro => (0..k).map(|c| f1(tp[c], fp[c], fnn[c])).sum::<f64>() / k as f64,
         _ => f1(tp.iter().sum(), fp.iter().sum(), fnn.iter().sum()),
-    }
+    };
+    // A recall floor as a penalty that dominates any gain in the objective.
+    let shortfall: f64 = (0..k)
+        .filter(|&c| tp[c] + fnn[c] > 0)
+        .map(|c| (recall_floor as f64 - tp[c] as f64 / (tp[c] + fnn[c]) as f64).max(0.0))
+        .sum();
+    score - 10.0 * shortfall
 }
 
 /// Tunes the decision rule on out-of-fold probabilities (coordinate ascent, fixed grid).
@@ -690,7 +721,7 @@ fn tune_decision(
             .iter()
             .map(|p| decide_with(d, cfg.multi_label, p))
             .collect();
-        objective_score(&pred, targets, k, cfg.objective)
+        objective_score(&pred, targets, k, cfg.objective, cfg.recall_floor)
     };
     if cfg.multi_label {
         let mut best = (eval(&[0.5]), 0.5f32);
@@ -705,11 +736,13 @@ fn tune_decision(
     }
     let mut d = vec![1.0f32; k];
     let mut best = eval(&d);
+    // Multipliers e^-1.5..e^1.5; with a recall floor up to e^3 (a rare class may need more).
+    let reach = if cfg.recall_floor > 0.0 { 30 } else { 15 };
     for _round in 0..2 {
         for c in 0..k {
             let keep = d[c];
             let mut best_m = keep;
-            for step in -15..=15 {
+            for step in -reach..=reach {
                 d[c] = (step as f32 * 0.1).exp();
                 let s = eval(&d);
                 if s > best + 1e-9 {
@@ -875,6 +908,36 @@ impl LinearModel {
             classes,
             weights,
         })
+    }
+
+    /// For a model trained on inputs `z[j] = (x[j] - shift[j]) * scale[j]` (dense inputs,
+    /// standardised): rewrites weights and biases so the model takes `x` itself, and
+    /// re-quantises (the in-memory model stays equal to the one its bytes load into).
+    pub fn fold_input_affine(&mut self, shift: &[f32], scale: &[f32]) {
+        let rows = self.offsets.len() - 1;
+        let mut max_abs = 0f32;
+        for r in 0..rows {
+            let (a, b) = (self.offsets[r] as usize, self.offsets[r + 1] as usize);
+            let (m, f) = (
+                shift.get(r).copied().unwrap_or(0.0),
+                scale.get(r).copied().unwrap_or(1.0),
+            );
+            for e in a..b {
+                let w = self.weights[e] * f;
+                self.meta.bias[self.classes[e] as usize] -= w * m;
+                self.weights[e] = w;
+                max_abs = max_abs.max(w.abs());
+            }
+        }
+        let scale = if max_abs > 0.0 {
+            max_abs / 32767.0
+        } else {
+            1.0
+        };
+        self.meta.scale = scale;
+        for w in &mut self.weights {
+            *w = (*w / scale).round().clamp(-32767.0, 32767.0) * scale;
+        }
     }
 
     /// Rows as `(feature bucket, class, weight)` triples, for merging models into a bank.

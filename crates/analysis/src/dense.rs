@@ -1,0 +1,242 @@
+//! Linear heads over dense inputs: a sentence embedding, optionally stacked with the sparse
+//! model's class probabilities. The head is an ordinary [`LinearModel`] (same solver, Platt
+//! calibration and tuned decision rule, same file format) whose "feature buckets" are the
+//! input dimensions: the embedding at `0..dim`, the sparse model's probability of class `c`
+//! at [`STACK_OFFSET`]` + c`. Inputs are standardised per dimension on the training data and
+//! the standardisation is folded into the stored weights, so the head reads raw inputs.
+//! The embeddings themselves come from outside (crate `embed`): this module stays pure.
+
+use crate::evaluation::{self, Report, predict_labels_probs};
+use crate::features::Features;
+use crate::linear::{self, Example, LinearModel, TrainConfig};
+
+/// Input buckets of a head: 2^11.
+pub const HEAD_BITS: u8 = 11;
+/// Where the sparse model's probabilities start in a stacked head's input.
+pub const STACK_OFFSET: usize = 1024;
+
+/// What a head reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HeadInput {
+    /// The sentence embedding only.
+    Embedding,
+    /// The embedding plus the sparse model's calibrated probabilities, each weighted by
+    /// `weight` after standardisation (how much the head trusts the sparse model a priori).
+    Stacked { weight: f32 },
+}
+
+/// The head's raw input vector as sparse features: embedding dims, then probabilities.
+pub fn head_input(emb: &[f32], sparse_probs: Option<&[f32]>) -> Features {
+    let mut f = Features::default();
+    for (i, &v) in emb.iter().enumerate().take(STACK_OFFSET) {
+        f.idx.push(i as u32);
+        f.val.push(v);
+    }
+    for (c, &p) in sparse_probs.unwrap_or(&[]).iter().enumerate() {
+        f.idx.push((STACK_OFFSET + c) as u32);
+        f.val.push(p);
+    }
+    f
+}
+
+/// The training recipe of a head for a task: the task's sparse recipe (objective, class
+/// weights, calibration) with dense inputs (no NB scaling) and `c`.
+pub fn head_config(sparse: &TrainConfig, c: f32) -> TrainConfig {
+    let mut cfg = *sparse;
+    cfg.features.bits = HEAD_BITS;
+    cfg.nb = 0.0;
+    cfg.c = c;
+    cfg
+}
+
+/// Trains a head on raw inputs (from [`head_input`]); `input` decides the weight of the
+/// stacked probabilities.
+pub fn train_head(
+    task: &str,
+    inputs: &[Features],
+    examples: &[Example],
+    classes: &[String],
+    input: HeadInput,
+    cfg: &TrainConfig,
+) -> LinearModel {
+    let dim = 1usize << HEAD_BITS;
+    let n = inputs.len().max(1) as f64;
+    let (mut sum, mut sq) = (vec![0f64; dim], vec![0f64; dim]);
+    let mut used = vec![false; dim];
+    for x in inputs {
+        for (i, v) in x.iter() {
+            sum[i as usize] += v as f64;
+            sq[i as usize] += (v as f64) * (v as f64);
+            used[i as usize] = true;
+        }
+    }
+    let dims = used.iter().filter(|&&u| u).count().max(1) as f64;
+    let mut shift = vec![0f32; dim];
+    let mut scale = vec![0f32; dim];
+    for j in (0..dim).filter(|&j| used[j]) {
+        let mean = sum[j] / n;
+        let var = (sq[j] / n - mean * mean).max(0.0);
+        // z-scores divided by sqrt(dims): inputs of norm about 1, as the sparse features.
+        let mut f = 1.0 / (var.sqrt().max(1e-6) * dims.sqrt());
+        if j >= STACK_OFFSET
+            && let HeadInput::Stacked { weight } = input
+        {
+            f *= weight as f64;
+        }
+        shift[j] = mean as f32;
+        scale[j] = f as f32;
+    }
+    let z: Vec<Features> = inputs
+        .iter()
+        .map(|x| Features {
+            idx: x.idx.clone(),
+            val: x
+                .iter()
+                .map(|(i, v)| (v - shift[i as usize]) * scale[i as usize])
+                .collect(),
+        })
+        .collect();
+    let mut model = linear::train_features(task, &z, examples, classes, cfg);
+    model.fold_input_affine(&shift, &scale);
+    model
+}
+
+/// Stratified k-fold cross-validation of a head, on the same folds as
+/// [`evaluation::cross_validate`] (same seed, same assignment). For a stacked head the sparse
+/// model of each fold is trained on the fold's training part; the head is trained on the
+/// sparse model's out-of-fold probabilities there (its internal calibration folds) and
+/// applied to the sparse model's probabilities on the held-out part.
+pub fn cross_validate_head(
+    task: &str,
+    examples: &[Example],
+    embeddings: &[Vec<f32>],
+    input: HeadInput,
+    folds: u32,
+    sparse_cfg: &TrainConfig,
+    head_cfg: &TrainConfig,
+) -> Report {
+    let k = folds.max(2) as usize;
+    let classes = linear::class_names(examples);
+    let feats = match input {
+        HeadInput::Stacked { .. } => linear::featurize(examples, sparse_cfg.features),
+        HeadInput::Embedding => Vec::new(),
+    };
+    let targets: Vec<Vec<usize>> = examples
+        .iter()
+        .map(|e| {
+            e.labels
+                .iter()
+                .filter_map(|l| classes.binary_search(l).ok())
+                .collect()
+        })
+        .collect();
+    let assignment = linear::stratified_folds(&targets, classes.len(), k, sparse_cfg.seed);
+    let mut pred: Vec<Vec<String>> = vec![Vec::new(); examples.len()];
+    for f in 0..k {
+        let tr: Vec<usize> = (0..examples.len())
+            .filter(|&i| assignment[i] != f)
+            .collect();
+        let te: Vec<usize> = (0..examples.len())
+            .filter(|&i| assignment[i] == f)
+            .collect();
+        let tr_ex: Vec<Example> = tr.iter().map(|&i| examples[i].clone()).collect();
+        let (tr_in, te_in): (Vec<Features>, Vec<Features>) = match input {
+            HeadInput::Embedding => (
+                tr.iter()
+                    .map(|&i| head_input(&embeddings[i], None))
+                    .collect(),
+                te.iter()
+                    .map(|&i| head_input(&embeddings[i], None))
+                    .collect(),
+            ),
+            HeadInput::Stacked { .. } => {
+                let tr_feats: Vec<Features> = tr.iter().map(|&i| feats[i].clone()).collect();
+                let (sparse, oof) =
+                    linear::train_features_oof(task, &tr_feats, &tr_ex, &classes, sparse_cfg);
+                (
+                    tr.iter()
+                        .zip(&oof)
+                        .map(|(&i, p)| head_input(&embeddings[i], Some(p)))
+                        .collect(),
+                    te.iter()
+                        .map(|&i| {
+                            let p = sparse.probabilities(&feats[i]);
+                            head_input(&embeddings[i], Some(&p))
+                        })
+                        .collect(),
+                )
+            }
+        };
+        let head = train_head(task, &tr_in, &tr_ex, &classes, input, head_cfg);
+        for (&i, x) in te.iter().zip(&te_in) {
+            pred[i] = predict_labels_probs(&head, &head.probabilities(x));
+        }
+    }
+    let gold: Vec<Vec<String>> = examples.iter().map(|e| e.labels.clone()).collect();
+    let mut report = evaluation::score(task, &classes, &gold, &pred);
+    report.cv = k as u32;
+    report.seed = Some(sparse_cfg.seed);
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Lang;
+
+    /// Points around two centres far from the origin (as embeddings are), labelled by side.
+    fn data() -> (Vec<Features>, Vec<Example>) {
+        let mut rng = linear::SplitMix(3);
+        let mut inputs = Vec::new();
+        let mut examples = Vec::new();
+        for i in 0..120 {
+            let pos = i % 2 == 0;
+            let noise = |r: &mut linear::SplitMix| (r.below(1000) as f32 / 1000.0 - 0.5) * 0.02;
+            let emb = [
+                0.7 + if pos { 0.01 } else { -0.01 } + noise(&mut rng),
+                0.7 + noise(&mut rng),
+            ];
+            inputs.push(head_input(&emb, Some(&[0.5f32, 0.5][..])));
+            examples.push(Example {
+                text: String::new(),
+                lang: Lang::De,
+                labels: vec![if pos { "pos" } else { "neg" }.into()],
+                weight: 1.0,
+            });
+        }
+        (inputs, examples)
+    }
+
+    #[test]
+    fn head_reads_raw_inputs_and_round_trips() {
+        let (inputs, examples) = data();
+        let classes = linear::class_names(&examples);
+        let cfg = head_config(&TrainConfig::default(), 1.0);
+        let head = train_head(
+            "t",
+            &inputs,
+            &examples,
+            &classes,
+            HeadInput::Embedding,
+            &cfg,
+        );
+        let right = inputs
+            .iter()
+            .zip(&examples)
+            .filter(|(x, e)| predict_labels_probs(&head, &head.probabilities(x)) == e.labels)
+            .count();
+        assert!(right >= 110, "{right} of 120 right on raw inputs");
+        let bytes = head.to_bytes();
+        let back = LinearModel::from_bytes(&bytes).expect("loads");
+        assert_eq!(back, head);
+        let again = train_head(
+            "t",
+            &inputs,
+            &examples,
+            &classes,
+            HeadInput::Embedding,
+            &cfg,
+        );
+        assert_eq!(again.to_bytes(), bytes, "deterministic");
+    }
+}
