@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod clock;
 pub mod db;
+mod intake;
 pub mod outbox;
 pub mod pipeline;
 pub mod search;

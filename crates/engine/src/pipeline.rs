@@ -3,12 +3,14 @@
 //! nothing acknowledged is lost on a crash and derived work is redone at start-up.
 //!
 //! ```text
-//! ingest --commit--> messages table --(analyse thread: batches in id order)--> analyses
+//! ingest --bounded queue--> intake thread (group commit, see [`crate::intake`])
+//!        --commit--> messages table --(analyse thread: batches in id order)--> analyses
 //!        --bounded channel--> index thread (tantivy, commit each second)
 //!        --bounded channel--> react thread: the stage list (bursts, cases, routing, ...)
 //! ```
-//! Back-pressure: the channels between threads are bounded (`sync_channel`), and ingest
-//! waits while the backlog of unanalysed messages exceeds `max_backlog`.
+//! Back-pressure: the channels between threads are bounded (`sync_channel`, the intake
+//! queue), and ingest waits while the backlog of unanalysed messages exceeds `max_backlog`
+//! or the intake queue is full, answering busy after `backlog_wait`.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
@@ -17,10 +19,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use model::{Analysis, Message, Timestamp};
-use store::{InsertCounts, StoredMessage};
+use store::{Filed, InsertCounts, StoredMessage};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::Db;
 use crate::clock::{Clock, SystemClock};
+use crate::intake;
 use crate::outbox::Outbox;
 use crate::search::SearchIndex;
 
@@ -76,8 +80,13 @@ pub struct EngineConfig {
     pub batch: u32,
     /// Ingest waits while more messages than this wait for analysis.
     pub max_backlog: i64,
-    /// How long ingest waits for the backlog to shrink before answering "busy".
+    /// How long ingest waits for the backlog to shrink (or for room in the intake queue)
+    /// before answering "busy".
     pub backlog_wait: Duration,
+    /// Ingest requests waiting for the intake thread at most.
+    pub intake_queue: usize,
+    /// Messages one group commit takes at most (a single larger request is taken alone).
+    pub max_group: usize,
     /// The search index commits at most this often.
     pub index_commit: Duration,
     /// How often the stages' [`Stage::tick`] runs.
@@ -97,6 +106,8 @@ impl Default for EngineConfig {
             batch: 1_000,
             max_backlog: 200_000,
             backlog_wait: Duration::from_secs(10),
+            intake_queue: 64,
+            max_group: 10_000,
             index_commit: Duration::from_millis(500),
             tick: Duration::from_secs(1),
             live_horizon: chrono::Duration::days(7),
@@ -138,10 +149,20 @@ struct Shared {
     alerts: Mutex<Vec<model::Alert>>,
 }
 
+impl Shared {
+    fn wake(&self) {
+        let (lock, cv) = &self.wake;
+        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        cv.notify_all();
+    }
+}
+
 /// The running pipeline. Clone freely; [`Engine::shutdown`] stops it.
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<Shared>,
+    /// The intake queue; taken (closed) by [`Engine::shutdown`].
+    intake: Arc<Mutex<Option<mpsc::Sender<intake::Request>>>>,
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
     config: EngineConfig,
 }
@@ -198,6 +219,15 @@ impl Engine {
         let (to_index, index_rx) = sync_channel::<(Vec<Analysed>, i64)>(4);
         let (to_react, react_rx) = sync_channel::<(Vec<Analysed>, i64)>(4);
         let mut threads = Vec::new();
+        let (intake_tx, intake_rx) = mpsc::channel(config.intake_queue.max(1));
+        let s = shared.clone();
+        let max_group = config.max_group;
+        threads.push(spawn("kv-intake", move || {
+            intake::run(&s.db, intake_rx, max_group, |max| {
+                s.ingested.fetch_max(max, Ordering::AcqRel);
+                s.wake();
+            })
+        }));
         let s = shared.clone();
         let cfg = config.clone();
         threads.push(spawn("kv-analyse", move || {
@@ -216,6 +246,7 @@ impl Engine {
         }));
         Ok(Engine {
             shared,
+            intake: Arc::new(Mutex::new(Some(intake_tx))),
             threads: Arc::new(Mutex::new(threads)),
             config,
         })
@@ -251,10 +282,16 @@ impl Engine {
         alerts
     }
 
-    /// Stores a batch durably (one transaction) and wakes the pipeline. Waits while the
-    /// backlog is above `max_backlog` (back-pressure), answering [`EngineError::Busy`] after
-    /// `backlog_wait`.
-    pub async fn ingest(&self, mut messages: Vec<Message>) -> Result<InsertCounts, EngineError> {
+    /// Stores a batch durably and wakes the pipeline; see [`Engine::file`].
+    pub async fn ingest(&self, messages: Vec<Message>) -> Result<InsertCounts, EngineError> {
+        self.file(messages).await.map(|o| InsertCounts::of(&o))
+    }
+
+    /// Stores a batch durably (group commit: one transaction with the requests that queue up
+    /// meanwhile, see [`crate::intake`]) and answers after the commit, with each message's
+    /// outcome in input order. Waits while the backlog is above `max_backlog` or the intake
+    /// queue is full (back-pressure), answering [`EngineError::Busy`] after `backlog_wait`.
+    pub async fn file(&self, mut messages: Vec<Message>) -> Result<Vec<Filed>, EngineError> {
         if self.shared.stop.load(Ordering::Acquire) {
             return Err(EngineError::ShuttingDown);
         }
@@ -272,29 +309,33 @@ impl Engine {
         for m in &mut messages {
             m.bound_text();
         }
-        let db = self.shared.db.clone();
         let n = messages.len() as u64;
-        let (counts, max) = tokio::task::spawn_blocking(move || {
-            db.write(|s| {
-                let counts = s.insert_messages(&messages)?;
-                let max = s.max_message_id()?;
-                Ok::<_, store::StoreError>((counts, max))
-            })
-        })
-        .await
-        .map_err(|e| EngineError::Task(e.to_string()))??;
+        let queue = self
+            .intake
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(EngineError::ShuttingDown)?;
+        let (reply, answer) = oneshot::channel();
+        let wait = self.config.backlog_wait.saturating_sub(started.elapsed());
+        match tokio::time::timeout(wait, queue.send(intake::Request { messages, reply })).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(EngineError::ShuttingDown),
+            Err(_) => return Err(EngineError::Busy(self.backlog())),
+        }
+        drop(queue);
+        let outcomes = answer
+            .await
+            .map_err(|_| EngineError::Task("the intake thread stopped".into()))??;
         metrics::counter!("ingest_messages_total").increment(n);
-        metrics::counter!("ingest_messages_new_total").increment(counts.inserted);
-        self.shared.ingested.fetch_max(max, Ordering::AcqRel);
-        self.wake();
-        Ok(counts)
+        metrics::counter!("ingest_messages_new_total")
+            .increment(outcomes.iter().filter(|o| o.inserted).count() as u64);
+        Ok(outcomes)
     }
 
     /// Stores our own messages (replies) and wakes the pipeline; no back-pressure wait.
     pub fn wake(&self) {
-        let (lock, cv) = &self.shared.wake;
-        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        cv.notify_all();
+        self.shared.wake();
     }
 
     /// Messages stored but not yet analysed.
@@ -355,6 +396,8 @@ impl Engine {
     /// joins them. Unanalysed messages stay in the store for the next start.
     pub fn shutdown(&self) {
         self.shared.stop.store(true, Ordering::Release);
+        // Closing the queue lets the intake thread commit what it holds, then end.
+        drop(self.intake.lock().unwrap_or_else(|p| p.into_inner()).take());
         self.wake();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
         for t in threads {

@@ -36,6 +36,25 @@ impl std::ops::AddAssign for InsertCounts {
     }
 }
 
+impl InsertCounts {
+    /// The counts of a batch's per-message outcomes.
+    pub fn of(outcomes: &[Filed]) -> InsertCounts {
+        let inserted = outcomes.iter().filter(|o| o.inserted).count() as u64;
+        InsertCounts {
+            inserted,
+            duplicates: outcomes.len() as u64 - inserted,
+        }
+    }
+}
+
+/// What a batch insert did with one message: its id in the store, and whether this batch
+/// stored it (`false`: it was stored before, or earlier in the same batch, and left unchanged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Filed {
+    pub id: i64,
+    pub inserted: bool,
+}
+
 /// A message as stored, with the ids the store gave it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredMessage {
@@ -122,11 +141,17 @@ impl Store {
     /// conversation), known ones counted as duplicates and left unchanged. When this returns
     /// `Ok`, the batch is durable; on `Err`, nothing of it was stored.
     pub fn insert_messages(&mut self, messages: &[Message]) -> Result<InsertCounts, StoreError> {
+        self.file_messages(messages).map(|o| InsertCounts::of(&o))
+    }
+
+    /// [`Store::insert_messages`] with the outcome of every message, in input order. A message
+    /// twice in the batch is inserted once; its second copy is a duplicate with the same id.
+    pub fn file_messages(&mut self, messages: &[Message]) -> Result<Vec<Filed>, StoreError> {
         let refs = self.conversation_refs.clone();
         // Only the in-memory index of an [`Import`] can collide; without it this runs once.
         loop {
-            if let Some(counts) = insert_batch(&mut self.conn, &refs, None, messages)? {
-                return Ok(counts);
+            if let Some(outcomes) = insert_batch(&mut self.conn, &refs, None, messages)? {
+                return Ok(outcomes);
             }
         }
     }
@@ -317,7 +342,7 @@ struct Statements<'a> {
 impl<'a> Statements<'a> {
     fn prepare(tx: &'a Transaction<'_>) -> rusqlite::Result<Self> {
         Ok(Statements {
-            exists: tx.prepare_cached("SELECT 1 FROM messages WHERE channel = ?1 AND external_id = ?2")?,
+            exists: tx.prepare_cached("SELECT id FROM messages WHERE channel = ?1 AND external_id = ?2")?,
             conv_by_root: tx
                 .prepare_cached("SELECT id FROM conversations WHERE channel = ?1 AND root_external_id = ?2")?,
             parent: tx.prepare_cached(
@@ -488,8 +513,10 @@ enum Lookup<'m> {
 /// What [`Batch::insert`] did with one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
-    Inserted,
-    Duplicate,
+    /// Stored now, with this id.
+    Inserted(i64),
+    /// Stored before (or earlier in this batch) with this id.
+    Duplicate(i64),
     /// The in-memory index matched a key the store does not hold (a hash collision): the
     /// batch must be rolled back and done again without the index.
     Collision,
@@ -550,36 +577,31 @@ impl<'a, 'c, 'm> Batch<'a, 'c, 'm> {
 
     /// Whether (channel, external id) is stored already.
     fn is_duplicate(&mut self, m: &Message, key: Key) -> Result<Option<Outcome>, StoreError> {
-        let known = match &self.lookup {
+        let mut stored = || -> Result<Option<i64>, StoreError> {
+            Ok(self
+                .stmts
+                .exists
+                .query_row(params![m.channel, m.external_id], |r| r.get(0))
+                .optional()?)
+        };
+        match &self.lookup {
             // A hash match is a duplicate only if the text key agrees.
             Lookup::Memory(mem) => {
                 if !mem.messages.contains_key(&key) {
                     return Ok(None);
                 }
-                true
+                Ok(Some(match stored()? {
+                    Some(id) => Outcome::Duplicate(id),
+                    None => Outcome::Collision,
+                }))
             }
             Lookup::Db { local, .. } => {
-                local.contains_key(&(m.channel.clone(), m.external_id.clone()))
-            }
-        };
-        if known {
-            return Ok(Some(match &self.lookup {
-                Lookup::Memory(_)
-                    if !self
-                        .stmts
-                        .exists
-                        .exists(params![m.channel, m.external_id])? =>
-                {
-                    Outcome::Collision
+                if let Some(p) = local.get(&(m.channel.clone(), m.external_id.clone())) {
+                    return Ok(Some(Outcome::Duplicate(p.id)));
                 }
-                _ => Outcome::Duplicate,
-            }));
+                Ok(stored()?.map(Outcome::Duplicate))
+            }
         }
-        Ok(self
-            .stmts
-            .exists
-            .exists(params![m.channel, m.external_id])?
-            .then_some(Outcome::Duplicate))
     }
 
     /// The conversation whose root is (channel, id): replies to a message not stored yet.
@@ -857,7 +879,7 @@ impl<'a, 'c, 'm> Batch<'a, 'c, 'm> {
                 }
             }
         }
-        Ok(Outcome::Inserted)
+        Ok(Outcome::Inserted(id))
     }
 
     fn identity(&mut self, m: &Message) -> Result<i64, StoreError> {
@@ -979,17 +1001,18 @@ impl<'a, 'c, 'm> Batch<'a, 'c, 'm> {
     }
 }
 
-/// Runs one batch in one transaction: `Ok(None)` when the in-memory index cannot be used
-/// (another connection committed since `data_version` was read, or a hash collision): nothing
-/// was kept; run it again without the index.
+/// Runs one batch in one transaction and answers the outcome of each message: `Ok(None)`
+/// when the in-memory index cannot be used (another connection committed since
+/// `data_version` was read, or a hash collision): nothing was kept; run it again without the
+/// index.
 fn insert_batch(
     conn: &mut rusqlite::Connection,
     refs: &[(String, String)],
     mem: Option<(&mut MemIndex, i64)>,
     messages: &[Message],
-) -> Result<Option<InsertCounts>, StoreError> {
+) -> Result<Option<Vec<Filed>>, StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut counts = InsertCounts::default();
+    let mut outcomes = Vec::with_capacity(messages.len());
     // Checked under the write lock, so no commit of another connection can slip in between.
     let mem = match mem {
         Some((mem, data_version)) => {
@@ -1004,16 +1027,19 @@ fn insert_batch(
     {
         let mut batch = Batch::new(&tx, refs, mem)?;
         for m in messages {
-            match batch.insert(m)? {
-                Outcome::Inserted => counts.inserted += 1,
-                Outcome::Duplicate => counts.duplicates += 1,
+            outcomes.push(match batch.insert(m)? {
+                Outcome::Inserted(id) => Filed { id, inserted: true },
+                Outcome::Duplicate(id) => Filed {
+                    id,
+                    inserted: false,
+                },
                 Outcome::Collision => return Ok(None), // dropping `tx` rolls back
-            }
+            });
         }
         batch.flush()?;
     }
     tx.commit()?;
-    Ok(Some(counts))
+    Ok(Some(outcomes))
 }
 
 /// The lock file an import holds while it runs (so a store opened meanwhile leaves the
@@ -1199,7 +1225,7 @@ impl Import<'_> {
             let mem = self.mem.as_mut().map(|mem| (mem, self.data_version));
             let result = insert_batch(&mut self.store.conn, &refs, mem, messages);
             match result {
-                Ok(Some(counts)) => return Ok(counts),
+                Ok(Some(outcomes)) => return Ok(InsertCounts::of(&outcomes)),
                 // Someone else wrote, or a hash collision: the batch was rolled back (the
                 // index may hold entries of it); from now on SQLite answers.
                 Ok(None) => self.mem = None,
@@ -1389,6 +1415,39 @@ mod tests {
             "text 1"
         );
         assert_eq!(store.message_count().unwrap(), 5);
+    }
+
+    #[test]
+    fn every_message_gets_its_outcome_and_id() {
+        let mut store = Store::open_in_memory().unwrap();
+        let first = store.file_messages(&thread()[..2]).unwrap();
+        assert!(first.iter().all(|f| f.inserted));
+        // a repeat inside the batch and one stored before: duplicates with the stored id
+        let batch = [
+            thread()[2].clone(),
+            thread()[0].clone(),
+            thread()[2].clone(),
+        ];
+        let outcomes = store.file_messages(&batch).unwrap();
+        let stored = |id: &str| store.message("twitter", id).unwrap().unwrap().id;
+        assert_eq!(
+            outcomes,
+            [
+                Filed {
+                    id: stored("3"),
+                    inserted: true
+                },
+                Filed {
+                    id: first[0].id,
+                    inserted: false
+                },
+                Filed {
+                    id: stored("3"),
+                    inserted: false
+                },
+            ]
+        );
+        assert_eq!(first[0].id, stored("1"));
     }
 
     #[test]

@@ -40,15 +40,24 @@ async fn ingest_is_analysed_searchable_and_idempotent() {
             None
         ),
     ]);
-    let (status, body) = ingest.post("/api/v1/messages", batch.clone()).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["inserted"], 2);
+    let (status, first) = ingest.post("/api/v1/messages", batch.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["inserted"], 2);
+    assert_eq!(first["results"][0]["inserted"], true, "{first}");
     // Same batch again: stored once.
     let (status, body) = ingest
         .post("/api/v1/messages", json!({"messages": batch}))
         .await;
     assert_eq!(status, 200);
-    assert_eq!(body, json!({"inserted": 0, "duplicates": 2}));
+    assert_eq!(body["inserted"], 0);
+    assert_eq!(body["duplicates"], 2);
+    assert_eq!(
+        body["results"],
+        json!([
+            {"id": first["results"][0]["id"], "inserted": false},
+            {"id": first["results"][1]["id"], "inserted": false},
+        ])
+    );
     server.settle().await;
 
     let (status, hits) = agent.get("/api/v1/search?q=Lieferung").await;
@@ -113,6 +122,82 @@ async fn ingest_is_analysed_searchable_and_idempotent() {
         err["error"]["message"].as_str().unwrap().contains("sort"),
         "{err}"
     );
+    server.stop().await;
+}
+
+/// Concurrent requests with overlapping messages (group commit merges them into one
+/// transaction when they meet): each message is stored once, and every request learns for
+/// each of its messages the stored id and whether it was the one that stored it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_overlapping_batches_store_each_message_once() {
+    let server = TestServer::start().await;
+    let ingest = std::sync::Arc::new(server.token("ingest").await);
+    const WORKERS: usize = 6;
+    const ROUNDS: usize = 8;
+    let mut tasks = Vec::new();
+    for w in 0..WORKERS {
+        let ingest = ingest.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut answers = Vec::new();
+            for r in 0..ROUNDS {
+                // 40 ids overlapping the next worker's request of the same round by 20, and
+                // the previous round's requests; the first id twice in the request.
+                let start = (r * WORKERS + w) * 20;
+                let mut ids: Vec<String> = (start..start + 40).map(|i| format!("m{i}")).collect();
+                ids.push(ids[0].clone());
+                let batch: Vec<Value> = ids
+                    .iter()
+                    .map(|id| message(id, &format!("k{}", id.len()), &format!("Text {id}"), None))
+                    .collect();
+                let (status, body) = ingest.post("/api/v1/messages", json!(batch)).await;
+                assert_eq!(status, 200, "{body}");
+                answers.push((ids, body));
+            }
+            answers
+        }));
+    }
+    let mut stored_as: std::collections::HashMap<String, i64> = Default::default();
+    let mut inserted_by: std::collections::HashMap<String, usize> = Default::default();
+    for t in tasks {
+        for (ids, body) in t.await.unwrap() {
+            let results = body["results"].as_array().unwrap();
+            assert_eq!(results.len(), ids.len(), "{body}");
+            let inserted = results.iter().filter(|r| r["inserted"] == true).count();
+            assert_eq!(body["inserted"], inserted as u64, "{body}");
+            assert_eq!(body["duplicates"], (ids.len() - inserted) as u64, "{body}");
+            assert_eq!(
+                results[ids.len() - 1]["inserted"],
+                false,
+                "the repeat: {body}"
+            );
+            for (id, r) in ids.iter().zip(results) {
+                let got = r["id"].as_i64().unwrap();
+                assert_eq!(*stored_as.entry(id.clone()).or_insert(got), got, "{id}");
+                if r["inserted"] == true {
+                    *inserted_by.entry(id.clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let distinct = (ROUNDS * WORKERS - 1) * 20 + 40;
+    assert_eq!(stored_as.len(), distinct);
+    assert_eq!(
+        inserted_by.len(),
+        distinct,
+        "every message inserted by some request"
+    );
+    assert!(inserted_by.values().all(|&n| n == 1), "and by one only");
+    let db = server.state.engine().db().clone();
+    db.read(|s| {
+        assert_eq!(s.message_count().unwrap(), distinct as u64);
+        for (id, stored) in &stored_as {
+            assert_eq!(
+                s.message("twitter", id).unwrap().unwrap().id,
+                *stored,
+                "{id}"
+            );
+        }
+    });
     server.stop().await;
 }
 
