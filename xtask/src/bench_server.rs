@@ -5,10 +5,15 @@
 //! search. Prints the figures as JSON (BENCHMARKS.md `## Server`).
 //!
 //! Options: `--messages N` (default 200000), `--batch B` (500), `--concurrency C` (4),
-//! `--reads R` (500 per read scenario).
+//! `--reads R` (500 per read scenario), `--preload K` (0): before the server starts,
+//! `kundenversteher import` K copies of the file (copy 0 as it is, copy c with `c{c}-` before
+//! every external id, reply id and author, so each copy is new messages in new threads from
+//! new customers), then wait until the server has analysed and indexed them all; the HTTP
+//! ingest then sends copy K. The binary and the data folder live in the cargo target folder
+//! (`CARGO_TARGET_DIR` or `target/`).
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -44,12 +49,55 @@ fn summary(mut ms: Vec<f64>) -> serde_json::Value {
     })
 }
 
+/// The line of copy `copy` of a JSONL message: `c{copy}-` before the ids and the author.
+fn recopy(line: &str, copy: usize) -> anyhow::Result<String> {
+    let mut m: serde_json::Value = serde_json::from_str(line)?;
+    for field in ["external_id", "in_reply_to", "author"] {
+        if let Some(serde_json::Value::String(v)) = m.get_mut(field) {
+            *v = format!("c{copy}-{v}");
+        }
+    }
+    Ok(serde_json::to_string(&m)?)
+}
+
+/// Copy `copy` of the input file (copy 0 is the file itself), written once next to it.
+fn copy_file(input: &Path, copy: usize) -> anyhow::Result<PathBuf> {
+    if copy == 0 {
+        return Ok(input.to_owned());
+    }
+    let out = input.with_file_name(format!("mixed_1m_c{copy}.jsonl"));
+    if out.exists() {
+        return Ok(out);
+    }
+    let tmp = out.with_extension("jsonl.part");
+    let mut w = BufWriter::new(std::fs::File::create(&tmp)?);
+    for line in BufReader::new(std::fs::File::open(input)?).lines() {
+        let line = line?;
+        if !line.trim().is_empty() {
+            writeln!(w, "{}", recopy(&line, copy)?)?;
+        }
+    }
+    w.into_inner()?.sync_all()?;
+    std::fs::rename(&tmp, &out)?;
+    Ok(out)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let messages = arg(args, "--messages", 200_000)?;
     let batch = arg(args, "--batch", 500)?;
     let concurrency = arg(args, "--concurrency", 4)?;
     let reads = arg(args, "--reads", 500)?;
+    let preload = arg(args, "--preload", 0)?;
     let root = crate::tidy::root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     let input = root.join("target/bench-data/mixed_1m.jsonl");
     if !input.exists() {
         bail!(
@@ -64,9 +112,31 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     if !status.success() {
         bail!("release build failed");
     }
-    let bin = root.join("target/release/kundenversteher");
-    let data = root.join("target/bench-server-data");
+    let bin = target.join("release/kundenversteher");
+    let data = target.join("bench-server-data");
     let _ = std::fs::remove_dir_all(&data);
+    let load_before = load_average();
+    let mut preload_report = serde_json::Value::Null;
+    if preload > 0 {
+        let files = (0..preload)
+            .map(|c| copy_file(&input, c))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let t = Instant::now();
+        let status = Command::new(&bin)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["import", "--format", "jsonl"])
+            .args(&files)
+            .stdout(Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("import failed");
+        }
+        preload_report = serde_json::json!({
+            "copies": preload,
+            "import_seconds": (t.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        });
+    }
     let token = String::from_utf8(
         Command::new(&bin)
             .arg("--data-dir")
@@ -99,26 +169,55 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             &base,
             &token,
             &input,
-            messages,
-            batch,
-            concurrency,
-            reads,
+            Load {
+                messages,
+                batch,
+                concurrency,
+                reads,
+                copy: preload,
+            },
+            preload_report,
         ));
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
-    let report = result?;
+    let mut report = result?;
+    report["load_average_before"] = load_before.into();
+    report["load_average_after"] = load_average().into();
+    let stats = Command::new(&bin)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["stats", "--json"])
+        .output()?;
+    if let Ok(stats) = serde_json::from_slice::<serde_json::Value>(&stats.stdout) {
+        report["store_after"] = serde_json::json!({
+            "messages": stats["messages"],
+            "conversations": stats["conversations"]["total"],
+        });
+    }
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }
 
-fn read_batches(input: &Path, messages: usize, batch: usize) -> anyhow::Result<Vec<String>> {
+fn read_batches(
+    input: &Path,
+    messages: usize,
+    batch: usize,
+    copy: usize,
+) -> anyhow::Result<(Vec<String>, usize)> {
     let file = std::fs::File::open(input)?;
+    let mut sent = 0;
     let mut out = Vec::new();
     let mut current = Vec::with_capacity(batch);
     for line in BufReader::new(file).lines().take(messages) {
-        current.push(line?);
+        let line = line?;
+        current.push(if copy == 0 {
+            line
+        } else {
+            recopy(&line, copy)?
+        });
+        sent += 1;
         if current.len() == batch {
             out.push(format!("[{}]", current.join(",")));
             current.clear();
@@ -127,23 +226,89 @@ fn read_batches(input: &Path, messages: usize, batch: usize) -> anyhow::Result<V
     if !current.is_empty() {
         out.push(format!("[{}]", current.join(",")));
     }
-    Ok(out)
+    Ok((out, sent))
+}
+
+struct Load {
+    messages: usize,
+    batch: usize,
+    concurrency: usize,
+    reads: usize,
+    /// The copy of the input to send (see [`recopy`]).
+    copy: usize,
+}
+
+/// Polls `/healthz` until the pipeline analysed and indexed everything ingested: the time it
+/// took and the highest message id, or `None` after `limit`.
+async fn caught_up(
+    client: &reqwest::Client,
+    base: &str,
+    limit: Duration,
+) -> anyhow::Result<Option<(f64, i64)>> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        let h: serde_json::Value = client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let p = &h["pipeline"];
+        if p["analysed_upto"] == p["ingested_upto"] && p["indexed_upto"] == p["ingested_upto"] {
+            let upto = p["ingested_upto"].as_i64().unwrap_or_default();
+            return Ok(Some((started.elapsed().as_secs_f64(), upto)));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(None)
+}
+
+/// Mean requests per group commit so far, from `/metrics`.
+async fn mean_group(client: &reqwest::Client, base: &str, token: &str) -> Option<f64> {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+    };
+    let (sum, count) = (
+        value("ingest_group_requests_sum")?,
+        value("ingest_group_requests_count")?,
+    );
+    (count > 0.0).then(|| (sum / count * 100.0).round() / 100.0)
 }
 
 async fn load(
     base: &str,
     token: &str,
     input: &Path,
-    messages: usize,
-    batch: usize,
-    concurrency: usize,
-    reads: usize,
+    Load {
+        messages,
+        batch,
+        concurrency,
+        reads,
+        copy,
+    }: Load,
+    mut preload: serde_json::Value,
 ) -> anyhow::Result<serde_json::Value> {
-    let bodies = read_batches(input, messages, batch)?;
-    let sent = bodies.len() * batch;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
+    if !preload.is_null() {
+        let (secs, upto) = caught_up(&client, base, Duration::from_secs(3600))
+            .await?
+            .context("the pipeline did not catch up with the preload")?;
+        preload["pipeline_caught_up_after_s"] = ((secs * 10.0).round() / 10.0).into();
+        preload["messages"] = upto.into();
+    }
+    let (bodies, sent) = read_batches(input, messages, batch, copy)?;
     let queue = std::sync::Arc::new(std::sync::Mutex::new(bodies));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -182,22 +347,11 @@ async fn load(
         ingest_ms.extend(t.await??);
     }
     let ingest_secs = started.elapsed().as_secs_f64();
+    let group = mean_group(&client, base, token).await;
     // Wait for the pipeline: analysed and indexed up to the last message.
-    let mut caught_up = None;
-    for _ in 0..6000 {
-        let h: serde_json::Value = client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let p = &h["pipeline"];
-        if p["analysed_upto"] == p["ingested_upto"] && p["indexed_upto"] == p["ingested_upto"] {
-            caught_up = Some(started.elapsed().as_secs_f64());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let caught = caught_up(&client, base, Duration::from_secs(600)).await?;
+    let stored = caught.map(|(_, upto)| upto);
+    let caught_up = caught.map(|_| started.elapsed().as_secs_f64());
     let list_paths = [
         "/api/v1/conversations?limit=50",
         "/api/v1/conversations?sort=age&limit=50",
@@ -235,6 +389,9 @@ async fn load(
         out.insert(name.to_owned(), summary(ms));
     }
     Ok(serde_json::json!({
+        "preload": preload,
+        "highest_message_id_at_reads": stored,
+        "ingest_mean_requests_per_commit": group,
         "messages_sent": sent,
         "batch": batch,
         "concurrency": concurrency,
