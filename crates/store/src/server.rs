@@ -23,7 +23,9 @@ pub struct ConversationQuery {
     /// Last activity at or after / before.
     pub from: Option<model::Timestamp>,
     pub to: Option<model::Timestamp>,
-    /// `priority` (highest first, the default) or `age` (oldest activity first) or `recent`.
+    /// `priority` (highest first, the default), `age` (oldest activity first), `recent` or
+    /// `due` (running response targets, due soonest first; conversations without one are
+    /// left out).
     pub sort: ConversationSort,
     /// Opaque cursor from the previous page.
     pub after: Option<String>,
@@ -36,6 +38,8 @@ pub enum ConversationSort {
     Priority,
     Age,
     Recent,
+    /// Response target due soonest first (`conversation_facets.sla_due_at`).
+    Due,
 }
 
 /// One row of the conversation list.
@@ -53,6 +57,10 @@ pub struct ConversationRow {
     pub case_id: Option<i64>,
     pub assignee: Option<String>,
     pub priority: f64,
+    /// What the workflow stage decided: team, response-target state and due time.
+    pub team: Option<String>,
+    pub sla_state: Option<String>,
+    pub sla_due_at: Option<model::Timestamp>,
 }
 
 /// A page of conversations; `next` is the cursor for the following page.
@@ -283,9 +291,9 @@ impl Store {
         use rusqlite::types::Value as V;
         // Unary `+` keeps SQLite from using a filter column's index, so the index of the sort
         // order is walked (LIMIT stops early) instead of filtering then sorting everything.
-        let by_priority = q.sort == ConversationSort::Priority;
-        let c_ = if by_priority { "+c." } else { "c." };
-        let f_ = if by_priority { "f." } else { "+f." };
+        let by_facets = matches!(q.sort, ConversationSort::Priority | ConversationSort::Due);
+        let c_ = if by_facets { "+c." } else { "c." };
+        let f_ = if by_facets { "f." } else { "+f." };
         if let Some(s) = &q.state {
             push(&format!("{c_}state = ?"), V::Text(s.clone()));
         }
@@ -328,7 +336,16 @@ impl Store {
             }
             ConversationSort::Age => ("c.last_at ASC, c.id ASC", "c.last_at", ">"),
             ConversationSort::Recent => ("c.last_at DESC, c.id DESC", "c.last_at", "<"),
+            // Uses facets_by_sla_due (partial: only rows with a due time).
+            ConversationSort::Due => (
+                "f.sla_due_at ASC, f.conversation_id ASC",
+                "f.sla_due_at",
+                ">",
+            ),
         };
+        if q.sort == ConversationSort::Due {
+            conds.push("f.sla_due_at IS NOT NULL".into());
+        }
         if let Some(cursor) = &q.after {
             let (key, id) = cursor.rsplit_once('|').ok_or_else(bad_cursor)?;
             let id: i64 = id.parse().map_err(|_| bad_cursor())?;
@@ -341,7 +358,7 @@ impl Store {
             let k = args.len();
             args.push(V::Integer(id));
             let i = args.len();
-            let id_expr = if q.sort == ConversationSort::Priority {
+            let id_expr = if by_facets {
                 "f.conversation_id"
             } else {
                 "c.id"
@@ -351,7 +368,7 @@ impl Store {
             ));
         }
         let limit = q.limit.clamp(1, 500);
-        let from = if q.sort == ConversationSort::Priority {
+        let from = if by_facets {
             "conversation_facets f JOIN conversations c ON c.id = f.conversation_id"
         } else {
             "conversations c LEFT JOIN conversation_facets f ON f.conversation_id = c.id"
@@ -374,6 +391,11 @@ impl Store {
             rows.truncate(limit as usize);
             rows.last().map(|r| match q.sort {
                 ConversationSort::Priority => format!("{}|{}", r.priority, r.id),
+                ConversationSort::Due => format!(
+                    "{}|{}",
+                    r.sla_due_at.as_ref().map(time::to_sql).unwrap_or_default(),
+                    r.id
+                ),
                 _ => format!("{}|{}", time::to_sql(&r.last_at), r.id),
             })
         } else {
@@ -569,7 +591,8 @@ impl Store {
 
 /// The columns [`read_conversation_row`] reads, in its order (`c` = conversations, `f` = facets).
 const ROW_COLUMNS: &str = "c.id, c.channel, c.state, c.first_at, c.last_at, c.message_count,
-     f.language, f.sentiment, f.topics, f.case_id, f.assignee, COALESCE(f.priority, 0)";
+     f.language, f.sentiment, f.topics, f.case_id, f.assignee, COALESCE(f.priority, 0),
+     f.team, f.sla_state, f.sla_due_at";
 
 /// One [`ConversationRow`] from a row selected with [`ROW_COLUMNS`].
 fn read_conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
@@ -593,5 +616,10 @@ fn read_conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Conversation
         case_id: r.get(9)?,
         assignee: r.get(10)?,
         priority: r.get(11)?,
+        team: r.get(12)?,
+        sla_state: r.get(13)?,
+        sla_due_at: r
+            .get::<_, Option<String>>(14)?
+            .and_then(|d| time::from_sql(&d).ok()),
     })
 }

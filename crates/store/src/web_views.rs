@@ -8,6 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::messages::{MESSAGE_COLUMNS, message_row};
+use crate::server::ConversationSort;
 use crate::{Store, StoreError, StoredMessage, time};
 
 /// Which conversations the inbox shows. `None` fields do not filter.
@@ -26,7 +27,14 @@ pub struct InboxFilter {
     /// Response-target state (`running`, `warning`, `breached`, `paused`); `none` for
     /// conversations without a running target.
     pub sla: Option<String>,
-    /// Most rows read from the database (the caller sorts them by priority).
+    /// Row order: `Priority` and `Recent` read the newest conversations first (the caller
+    /// sorts them by priority), `Age` the oldest activity first, `Due` the running
+    /// response targets due soonest first and then the conversations without one, newest
+    /// first.
+    pub order: ConversationSort,
+    /// Keyset cursor: [`InboxEntry::cursor`] of the last row of the previous page.
+    pub after: Option<String>,
+    /// Most rows read from the database.
     pub limit: u32,
 }
 
@@ -50,6 +58,48 @@ pub struct InboxEntry {
     pub sla_state: Option<String>,
     /// When the running target is (or was) due.
     pub sla_due_at: Option<model::Timestamp>,
+}
+
+impl InboxEntry {
+    /// Where the next page starts after this row in `order`: `d|due|id` for a row with a
+    /// due time in the `Due` order, else `t|last activity|id`.
+    pub fn cursor(&self, order: ConversationSort) -> String {
+        match (order, self.sla_due_at) {
+            (ConversationSort::Due, Some(due)) => {
+                format!("d|{}|{}", time::to_sql(&due), self.conversation_id)
+            }
+            _ => format!("t|{}|{}", time::to_sql(&self.last_at), self.conversation_id),
+        }
+    }
+}
+
+/// The runs [`Store::inbox`] reads in one order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Segment {
+    /// Newest activity first.
+    Newest,
+    /// Oldest activity first.
+    Oldest,
+    /// Running response targets, due soonest first.
+    Due,
+    /// No running response target, newest activity first (after [`Segment::Due`]).
+    NoTarget,
+}
+
+/// A parsed [`InboxEntry::cursor`]: segment (`d` or `t`), key, conversation id.
+fn parse_inbox_cursor(cursor: &str) -> Result<(char, String, i64), StoreError> {
+    let bad = || StoreError::NotFound("cursor (malformed; use the next-page link)".into());
+    let mut parts = cursor.splitn(3, '|');
+    let (Some(seg), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    let seg = match seg {
+        "d" => 'd',
+        "t" => 't',
+        _ => return Err(bad()),
+    };
+    time::from_sql(key).map_err(|_| bad())?;
+    Ok((seg, key.to_owned(), id.parse().map_err(|_| bad())?))
 }
 
 /// A knowledge-base article.
@@ -89,20 +139,85 @@ fn kb_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KbArticle> {
 }
 
 impl Store {
-    /// The newest conversations matching `filter` (by last activity), each with its latest
-    /// customer message and that message's analysis. Conversations without a customer
-    /// message are left out.
+    /// The conversations matching `filter` in `filter.order`, each with its latest customer
+    /// message and that message's analysis, one page of at most `filter.limit` rows after
+    /// `filter.after`. Conversations without a customer message are left out.
     pub fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxEntry>, StoreError> {
+        let limit = filter.limit.max(1);
+        let cursor = filter
+            .after
+            .as_deref()
+            .map(parse_inbox_cursor)
+            .transpose()?;
+        let (segment, key) = match (filter.order, cursor) {
+            (ConversationSort::Due, None) => (Segment::Due, None),
+            (ConversationSort::Due, Some(('d', key, id))) => (Segment::Due, Some((key, id))),
+            (ConversationSort::Due, Some((_, key, id))) => (Segment::NoTarget, Some((key, id))),
+            (ConversationSort::Age, c) => (Segment::Oldest, c.map(|(_, k, i)| (k, i))),
+            (_, c) => (Segment::Newest, c.map(|(_, k, i)| (k, i))),
+        };
+        let mut out = self.inbox_segment(filter, segment, key, limit)?;
+        if segment == Segment::Due && out.len() < limit as usize {
+            let rest = limit - out.len() as u32;
+            out.extend(self.inbox_segment(filter, Segment::NoTarget, None, rest)?);
+        }
+        Ok(out)
+    }
+
+    /// One keyset-ordered run of [`Store::inbox`]: the filters, the segment's order and the
+    /// cursor `(key, id)`, walking the index of the order (LIMIT stops early).
+    fn inbox_segment(
+        &self,
+        filter: &InboxFilter,
+        segment: Segment,
+        after: Option<(String, i64)>,
+        limit: u32,
+    ) -> Result<Vec<InboxEntry>, StoreError> {
+        // The running targets walk the partial index `facets_by_sla_due` (facets first: CROSS
+        // JOIN keeps SQLite from starting at the conversations); the others walk
+        // `conversations_by_last` or `conversations_by_state_last`.
+        let (from, facets, order, key, cmp, extra) = match segment {
+            Segment::Due => (
+                "conversation_facets f CROSS JOIN conversations c",
+                "",
+                "f.sla_due_at ASC, f.conversation_id ASC",
+                "(f.sla_due_at, f.conversation_id)",
+                ">",
+                "c.id = f.conversation_id AND f.sla_due_at IS NOT NULL",
+            ),
+            Segment::Newest | Segment::NoTarget | Segment::Oldest => (
+                "conversations c",
+                "LEFT JOIN conversation_facets f ON f.conversation_id = c.id",
+                if segment == Segment::Oldest {
+                    "c.last_at ASC, c.id ASC"
+                } else {
+                    "c.last_at DESC, c.id DESC"
+                },
+                "(c.last_at, c.id)",
+                if segment == Segment::Oldest { ">" } else { "<" },
+                if segment == Segment::NoTarget {
+                    "f.sla_due_at IS NULL"
+                } else {
+                    "1"
+                },
+            ),
+        };
+        let keyset = if after.is_some() {
+            format!("AND {key} {cmp} (?11, ?12)")
+        } else {
+            String::new()
+        };
         let sql = format!(
             "SELECT {cols}, c.id, c.channel, c.state, c.last_at, c.message_count, a.analysis,
                     f.case_id, f.team, f.assignee, f.sla_state, f.sla_due_at
-             FROM conversations c
+             FROM {from}
              JOIN messages m ON m.id = (SELECT i.id FROM messages i
                   WHERE i.conversation_id = c.id AND i.direction = 'inbound'
                   ORDER BY i.created_at DESC, i.id DESC LIMIT 1)
              LEFT JOIN analyses a ON a.message_id = m.id
-             LEFT JOIN conversation_facets f ON f.conversation_id = c.id
-             WHERE (?1 IS NULL OR c.state = ?1)
+             {facets}
+             WHERE {extra} {keyset}
+               AND (?1 IS NULL OR c.state = ?1)
                AND (?2 IS NULL OR c.channel = ?2)
                AND (?3 IS NULL OR COALESCE(json_extract(a.analysis, '$.language'), m.language) = ?3)
                AND (?4 IS NULL OR COALESCE(json_extract(a.analysis, '$.sentiment.label'),
@@ -113,7 +228,7 @@ impl Store {
                AND (?8 IS NULL OR f.team = ?8)
                AND (?9 IS NULL OR (?9 = 'none' AND f.assignee IS NULL) OR f.assignee = ?9)
                AND (?10 IS NULL OR (?10 = 'none' AND f.sla_state IS NULL) OR f.sla_state = ?10)
-             ORDER BY c.last_at DESC
+             ORDER BY {order}
              LIMIT ?6",
             cols = MESSAGE_COLUMNS
                 .split(", ")
@@ -121,40 +236,44 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        use rusqlite::types::Value as V;
+        let text = |v: &Option<String>| v.clone().map_or(V::Null, V::Text);
+        let mut args = vec![
+            text(&filter.state),
+            text(&filter.channel),
+            text(&filter.language),
+            text(&filter.sentiment),
+            text(&filter.topic),
+            V::Integer(i64::from(limit)),
+            filter.case_id.map_or(V::Null, V::Integer),
+            text(&filter.team),
+            text(&filter.assignee),
+            text(&filter.sla),
+        ];
+        if let Some((key, id)) = after {
+            args.push(V::Text(key));
+            args.push(V::Integer(id));
+        }
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![
-                filter.state,
-                filter.channel,
-                filter.language,
-                filter.sentiment,
-                filter.topic,
-                filter.limit.max(1),
-                filter.case_id,
-                filter.team,
-                filter.assignee,
-                filter.sla,
-            ],
-            |r| {
-                let n = message_columns();
-                let head = (
-                    r.get::<_, i64>(n)?,
-                    r.get::<_, String>(n + 1)?,
-                    r.get::<_, String>(n + 2)?,
-                    r.get::<_, String>(n + 3)?,
-                    r.get::<_, i64>(n + 4)?,
-                    r.get::<_, Option<String>>(n + 5)?,
-                );
-                let workflow = (
-                    r.get::<_, Option<i64>>(n + 6)?,
-                    r.get::<_, Option<String>>(n + 7)?,
-                    r.get::<_, Option<String>>(n + 8)?,
-                    r.get::<_, Option<String>>(n + 9)?,
-                    r.get::<_, Option<String>>(n + 10)?,
-                );
-                Ok((head, workflow, message_row(r)?))
-            },
-        )?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            let n = message_columns();
+            let head = (
+                r.get::<_, i64>(n)?,
+                r.get::<_, String>(n + 1)?,
+                r.get::<_, String>(n + 2)?,
+                r.get::<_, String>(n + 3)?,
+                r.get::<_, i64>(n + 4)?,
+                r.get::<_, Option<String>>(n + 5)?,
+            );
+            let workflow = (
+                r.get::<_, Option<i64>>(n + 6)?,
+                r.get::<_, Option<String>>(n + 7)?,
+                r.get::<_, Option<String>>(n + 8)?,
+                r.get::<_, Option<String>>(n + 9)?,
+                r.get::<_, Option<String>>(n + 10)?,
+            );
+            Ok((head, workflow, message_row(r)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let ((id, channel, state, last, count, analysis), workflow, message) = row?;
@@ -503,6 +622,93 @@ mod tests {
         assert_eq!(e.case_id, Some(7));
         assert_eq!(e.sla_state.as_deref(), Some("breached"));
         assert_eq!(e.sla_due_at.map(|t| t.timestamp()), Some(1_700_003_600));
+    }
+
+    #[test]
+    fn inbox_orders_page_by_keyset() {
+        let mut store = Store::open_in_memory().unwrap();
+        let messages: Vec<Message> = (0..7)
+            .map(|i| customer(&i.to_string(), &format!("k{i}"), i))
+            .collect();
+        store.insert_messages(&messages).unwrap();
+        let conv = |i: usize| {
+            store
+                .message("twitter", &i.to_string())
+                .unwrap()
+                .unwrap()
+                .conversation_id
+        };
+        let c: Vec<i64> = (0..7).map(conv).collect();
+        // Due times: c[4] soonest, c[1] and c[5] at the same instant (ties by id), c[2]
+        // last; c[0], c[3], c[6] have no running target.
+        let at = |m: i64| {
+            time::to_sql(&chrono::DateTime::from_timestamp(1_800_000_000 + m * 60, 0).unwrap())
+        };
+        for (i, due) in [
+            (4, Some(at(0))),
+            (1, Some(at(5))),
+            (5, Some(at(5))),
+            (2, Some(at(9))),
+            (0, None),
+        ] {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO conversation_facets (conversation_id, sla_state, sla_due_at, updated_at)
+                     VALUES (?1, CASE WHEN ?2 IS NULL THEN NULL ELSE 'running' END, ?2, ?3)",
+                    params![c[i], due, at(0)],
+                )
+                .unwrap();
+        }
+        let pages = |order: ConversationSort, size: u32| -> Vec<i64> {
+            let mut all = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store
+                    .inbox(&InboxFilter {
+                        order,
+                        after: after.clone(),
+                        limit: size,
+                        ..Default::default()
+                    })
+                    .unwrap();
+                all.extend(page.iter().map(|e| e.conversation_id));
+                match page.last() {
+                    Some(last) if page.len() == size as usize => after = Some(last.cursor(order)),
+                    _ => return all,
+                }
+            }
+        };
+        let (lo, hi) = (c[1].min(c[5]), c[1].max(c[5]));
+        let due_order = vec![c[4], lo, hi, c[2], c[6], c[3], c[0]];
+        let newest: Vec<i64> = c.iter().rev().copied().collect();
+        for size in [1, 2, 3, 10] {
+            assert_eq!(
+                pages(ConversationSort::Due, size),
+                due_order,
+                "due, pages of {size}"
+            );
+            assert_eq!(
+                pages(ConversationSort::Age, size),
+                c,
+                "age, pages of {size}"
+            );
+            assert_eq!(
+                pages(ConversationSort::Recent, size),
+                newest,
+                "recent, pages of {size}"
+            );
+        }
+        assert!(
+            store
+                .inbox(&InboxFilter {
+                    after: Some("x|y".into()),
+                    limit: 5,
+                    ..Default::default()
+                })
+                .is_err(),
+            "a malformed cursor is refused"
+        );
     }
 
     #[test]

@@ -73,10 +73,11 @@ pub async fn list(
         None | Some("priority") => ConversationSort::Priority,
         Some("age") => ConversationSort::Age,
         Some("recent") => ConversationSort::Recent,
+        Some("due") => ConversationSort::Due,
         Some(_) => {
             return Err(ApiError::invalid(
                 "sort",
-                "expected priority, age or recent",
+                "expected priority, age, recent or due",
             ));
         }
     };

@@ -21,7 +21,10 @@ const LIST_QUERY: &[(&str, &str)] = &[
     ("assignee", "user name; `none` for unassigned"),
     ("from", "last activity at or after (RFC 3339)"),
     ("to", "last activity before (RFC 3339)"),
-    ("sort", "priority (default), age or recent"),
+    (
+        "sort",
+        "priority (default), age, recent or due (running targets, soonest first)",
+    ),
     ("cursor", "`next` of the previous page"),
     ("limit", "page size, 1-500 (default 50)"),
 ];

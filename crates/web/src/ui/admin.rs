@@ -1,8 +1,10 @@
 //! Administration: users, teams and skills, members, routing rules, response-time policies,
-//! webhooks and API tokens. Changes go through the same code as the API (`api::accounts`,
-//! `api::workflow`), so validation and the audit log are the same whichever way an admin
-//! works: every workflow form edits the newest configuration version and saves a new one
-//! through [`WorkflowConfig::validate`]; a refused change shows the reason on the page.
+//! business-hours calendars, the escalation chain, executives, webhooks and API tokens.
+//! Changes go through the same code as the API (`api::accounts`, `api::workflow`), so
+//! validation and the audit log are the same whichever way an admin works: every workflow
+//! form edits the newest configuration version and saves a new one through
+//! [`WorkflowConfig::validate`]; a refused change shows the reason on the page, naming the
+//! field.
 
 use askama::Template;
 use axum::Form;
@@ -10,10 +12,12 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use chrono::{NaiveDate, Weekday};
 use serde::Deserialize;
 use workflow::{
-    Condition, Member, PolicyCondition, Presence, PriorityLevel, Role as TeamRole, Routing,
-    RoutingRule, Skills, SlaPolicy, Team, WorkflowConfig,
+    Calendar, Condition, DayTime, EscalationStep, Member, OpenHours, PolicyCondition, Presence,
+    PriorityLevel, PublicHolidays, Role as TeamRole, Routing, RoutingRule, Skills, SlaPolicy,
+    Stage, Team, WorkflowConfig,
 };
 
 use super::error::{UiError, UiResult, render};
@@ -87,6 +91,24 @@ pub struct PolicyRow {
     pub last: bool,
 }
 
+pub struct CalendarRow {
+    pub name: String,
+    pub time_zone: String,
+    pub hours: String,
+    pub holidays: String,
+    pub public_holidays: &'static str,
+}
+
+pub struct StepRow {
+    pub index: usize,
+    pub position: usize,
+    pub notify: &'static str,
+    pub when: &'static str,
+    pub after: String,
+    pub first: bool,
+    pub last: bool,
+}
+
 pub struct WebhookRow {
     pub id: i64,
     pub url: String,
@@ -118,6 +140,10 @@ struct AdminPage {
     priorities: Vec<Choice>,
     negatives: Vec<Choice>,
     calendars: Vec<Choice>,
+    calendar_rows: Vec<CalendarRow>,
+    steps: Vec<StepRow>,
+    stages: Vec<Choice>,
+    executives: Vec<String>,
     webhooks: Vec<WebhookRow>,
 }
 
@@ -222,6 +248,117 @@ fn describe_policy(s: &Strings, c: &PolicyCondition) -> String {
 fn minutes(m: Option<u32>) -> String {
     m.map(|m| super::view::fmt_duration(i64::from(m) * 60))
         .unwrap_or_else(|| "–".into())
+}
+
+/// Weekday names as typed and shown: German and English abbreviations and full names.
+const WEEKDAYS: [(Weekday, [&str; 4]); 7] = [
+    (Weekday::Mon, ["mo", "mon", "montag", "monday"]),
+    (Weekday::Tue, ["di", "tue", "dienstag", "tuesday"]),
+    (Weekday::Wed, ["mi", "wed", "mittwoch", "wednesday"]),
+    (Weekday::Thu, ["do", "thu", "donnerstag", "thursday"]),
+    (Weekday::Fri, ["fr", "fri", "freitag", "friday"]),
+    (Weekday::Sat, ["sa", "sat", "samstag", "saturday"]),
+    (Weekday::Sun, ["so", "sun", "sonntag", "sunday"]),
+];
+
+fn weekday(name: &str) -> Option<Weekday> {
+    let name = name.trim().trim_end_matches('.').to_lowercase();
+    WEEKDAYS
+        .iter()
+        .find(|(_, names)| names.contains(&name.as_str()))
+        .map(|(d, _)| *d)
+}
+
+/// Opening hours as typed: `Mo-Fr 08:00-18:00; Sa 10:00-14:00` (German or English day names,
+/// any case; `,` lists days, `-` spans them, also across the weekend). `None` when any part
+/// is not understood or a span is empty.
+fn parse_hours(text: &str) -> Option<Vec<OpenHours>> {
+    let text = text.replace(['–', '—'], "-");
+    let mut out = Vec::new();
+    for part in text
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let at = part.find(|c: char| c.is_ascii_digit())?;
+        let (days_text, times) = part.split_at(at);
+        let times: String = times.chars().filter(|c| !c.is_whitespace()).collect();
+        let (from, to) = times.split_once('-')?;
+        let (from, to): (DayTime, DayTime) = (from.parse().ok()?, to.parse().ok()?);
+        if from >= to {
+            return None;
+        }
+        let mut days: Vec<Weekday> = Vec::new();
+        for item in days_text
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            let (first, last) = match item.split_once('-') {
+                Some((a, b)) => (weekday(a)?, weekday(b)?),
+                None => (weekday(item)?, weekday(item)?),
+            };
+            let mut d = first;
+            loop {
+                if !days.contains(&d) {
+                    days.push(d);
+                }
+                if d == last {
+                    break;
+                }
+                d = d.succ();
+            }
+        }
+        if days.is_empty() {
+            return None;
+        }
+        out.push(OpenHours { days, from, to });
+    }
+    Some(out)
+}
+
+/// Opening hours in the page's language, in the form [`parse_hours`] reads
+/// (`Mo-Fr 08:00-18:00; Sa 10:00-14:00`).
+fn describe_hours(s: &Strings, hours: &[OpenHours]) -> String {
+    let names: Vec<&str> = s.weekdays_short.split(' ').collect();
+    let name = |d: Weekday| {
+        names
+            .get(d.num_days_from_monday() as usize)
+            .copied()
+            .unwrap_or("?")
+    };
+    hours
+        .iter()
+        .map(|h| {
+            // Runs of consecutive days (in the order given) read as spans.
+            let mut runs: Vec<(Weekday, Weekday)> = Vec::new();
+            for d in &h.days {
+                match runs.last_mut() {
+                    Some((_, last)) if last.succ() == *d => *last = *d,
+                    _ => runs.push((*d, *d)),
+                }
+            }
+            let days: Vec<String> = runs
+                .iter()
+                .map(
+                    |(a, b)| match (a.num_days_from_monday(), b.num_days_from_monday()) {
+                        (x, y) if x == y => name(*a).to_owned(),
+                        (x, y) if y == x + 1 => format!("{}, {}", name(*a), name(*b)),
+                        _ => format!("{}-{}", name(*a), name(*b)),
+                    },
+                )
+                .collect();
+            format!("{} {}-{}", days.join(", "), h.from, h.to)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn stage_label(s: &Strings, stage: Stage) -> &'static str {
+    match stage {
+        Stage::Warning => s.stage_warning,
+        Stage::Breach => s.stage_breach,
+    }
 }
 
 async fn render_admin(
@@ -348,6 +485,45 @@ async fn render_admin(
             calendars.push(Choice::new(c.name.clone(), c.name.clone(), false));
         }
     }
+    let calendar_rows = cfg_ref
+        .calendars
+        .iter()
+        .map(|k| CalendarRow {
+            name: k.name.clone(),
+            time_zone: k.time_zone.to_string(),
+            hours: describe_hours(s, &k.hours),
+            holidays: k
+                .holidays
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            public_holidays: match k.public_holidays {
+                Some(PublicHolidays::De) => s.public_holidays_de,
+                None => s.none_label,
+            },
+        })
+        .collect();
+    let n_steps = cfg_ref.escalation.steps.len();
+    let steps = cfg_ref
+        .escalation
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, st)| StepRow {
+            index: i,
+            position: i + 1,
+            notify: team_role_label(s, st.notify),
+            when: stage_label(s, st.when),
+            after: if st.when == Stage::Breach && st.after_minutes > 0 {
+                minutes(Some(st.after_minutes))
+            } else {
+                "–".into()
+            },
+            first: i == 0,
+            last: i + 1 == n_steps,
+        })
+        .collect();
     let webhooks = hooks
         .into_iter()
         .map(|w| WebhookRow {
@@ -409,6 +585,13 @@ async fn render_admin(
             Choice::new("no", s.no, false),
         ],
         calendars,
+        calendar_rows,
+        steps,
+        stages: vec![
+            Choice::new("warning", s.stage_warning, false),
+            Choice::new("breach", s.stage_breach, true),
+        ],
+        executives: cfg_ref.executives.iter().map(|m| m.id.clone()).collect(),
         webhooks,
     };
     let mut response = render(lang, &page)?;
@@ -703,6 +886,20 @@ fn shift<T>(list: &mut [T], i: usize, up: bool) {
     }
 }
 
+/// `KIND.delete`, `KIND.up` or `KIND.down` on an ordered list: the entry at the form's
+/// `index` is removed or moved one place.
+fn reorder<T>(list: &mut Vec<T>, f: &Fields, s: &Strings) -> FieldResult<()> {
+    let i = index_field(f, list.len(), s)?;
+    match f.get("action").rsplit('.').next() {
+        Some("delete") => {
+            list.remove(i);
+        }
+        Some(verb) => shift(list, i, verb == "up"),
+        None => {}
+    }
+    Ok(())
+}
+
 /// Applies one workflow form to `cfg`.
 fn apply(cfg: &mut WorkflowConfig, f: &Fields, s: &'static Strings) -> FieldResult<()> {
     match f.get("action") {
@@ -834,14 +1031,7 @@ fn apply(cfg: &mut WorkflowConfig, f: &Fields, s: &'static Strings) -> FieldResu
                 }
             }
         }
-        "rule.delete" => {
-            let i = index_field(f, cfg.routing.rules.len(), s)?;
-            cfg.routing.rules.remove(i);
-        }
-        "rule.up" | "rule.down" => {
-            let i = index_field(f, cfg.routing.rules.len(), s)?;
-            shift(&mut cfg.routing.rules, i, f.get("action") == "rule.up");
-        }
+        "rule.delete" | "rule.up" | "rule.down" => reorder(&mut cfg.routing.rules, f, s)?,
         "sla.save" => {
             let name = name_field(f, "name", s.name, s)?;
             let mut priorities = Vec::new();
@@ -885,13 +1075,108 @@ fn apply(cfg: &mut WorkflowConfig, f: &Fields, s: &'static Strings) -> FieldResu
                 None => cfg.sla.push(policy),
             }
         }
-        "sla.delete" => {
-            let i = index_field(f, cfg.sla.len(), s)?;
-            cfg.sla.remove(i);
+        "sla.delete" | "sla.up" | "sla.down" => reorder(&mut cfg.sla, f, s)?,
+        "calendar.save" => {
+            let name = name_field(f, "name", s.name, s)?;
+            // The time zone is checked by the same deserializer as the API's and TOML's.
+            let zone = match f.get("time_zone") {
+                "" => "UTC",
+                z => z,
+            };
+            let mut calendar: Calendar =
+                serde_json::from_value(serde_json::json!({ "name": name, "time_zone": zone }))
+                    .map_err(|_| field_error(s.time_zone, s.invalid_time_zone))?;
+            if f.get("hours").is_empty() {
+                return Err(field_error(s.opening_hours, s.field_missing));
+            }
+            calendar.hours =
+                parse_hours(f.get("hours")).ok_or(field_error(s.opening_hours, s.invalid_hours))?;
+            let mut holidays = Vec::new();
+            for d in list_field(f, "holidays", s.holidays, s)? {
+                let date = NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| field_error(s.holidays, s.invalid_date))?;
+                if !holidays.contains(&date) {
+                    holidays.push(date);
+                }
+            }
+            holidays.sort();
+            calendar.holidays = holidays;
+            calendar.public_holidays = match f.get("public_holidays") {
+                "" | "none" => None,
+                "de" => Some(PublicHolidays::De),
+                _ => return Err(field_error(s.public_holidays, s.invalid_choice)),
+            };
+            match cfg.calendars.iter_mut().find(|k| k.name == calendar.name) {
+                Some(k) => *k = calendar,
+                None => cfg.calendars.push(calendar),
+            }
         }
-        "sla.up" | "sla.down" => {
-            let i = index_field(f, cfg.sla.len(), s)?;
-            shift(&mut cfg.sla, i, f.get("action") == "sla.up");
+        "calendar.delete" => {
+            let name = f.get("name");
+            cfg.calendars.retain(|k| k.name != name);
+        }
+        "step.save" => {
+            let notify = match f.get("notify") {
+                "agent" => TeamRole::Agent,
+                "lead" => TeamRole::Lead,
+                "executive" => TeamRole::Executive,
+                _ => return Err(field_error(s.notify, s.invalid_choice)),
+            };
+            let when = match f.get("when") {
+                "warning" => Stage::Warning,
+                "breach" => Stage::Breach,
+                _ => return Err(field_error(s.trigger, s.invalid_choice)),
+            };
+            let after_minutes = match f.get("after") {
+                "" | "0" => 0,
+                v => match v.parse::<u32>() {
+                    Ok(m) if m <= 525_600 && when == Stage::Breach => m,
+                    Ok(m) if m <= 525_600 => {
+                        return Err(field_error(s.after_minutes, s.after_only_breach));
+                    }
+                    _ => return Err(field_error(s.after_minutes, s.invalid_minutes)),
+                },
+            };
+            let step = EscalationStep {
+                notify,
+                when,
+                after_minutes,
+            };
+            let steps = &mut cfg.escalation.steps;
+            let at = match f.get("position") {
+                "" => steps.len(),
+                v => v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|p| *p >= 1)
+                    .map(|p| (p - 1).min(steps.len()))
+                    .ok_or(field_error(s.position, s.invalid_choice))?,
+            };
+            steps.insert(at, step);
+        }
+        "step.delete" | "step.up" | "step.down" => reorder(&mut cfg.escalation.steps, f, s)?,
+        "executive.save" => {
+            let id = name_field(f, "id", s.username, s)?;
+            if crate::api::accounts::check_user_name(&id).is_err() {
+                return Err(field_error(s.username, s.invalid_user_name));
+            }
+            let languages = list_field(f, "languages", s.languages, s)?;
+            let member = Member {
+                id: id.clone(),
+                name: None,
+                role: TeamRole::Executive,
+                capacity: 0,
+                presence: Presence::Online,
+                languages,
+            };
+            match cfg.executives.iter_mut().find(|m| m.id == id) {
+                Some(m) => *m = member,
+                None => cfg.executives.push(member),
+            }
+        }
+        "executive.delete" => {
+            let id = f.get("id");
+            cfg.executives.retain(|m| m.id != id);
         }
         _ => return Err(field_error(s.admin_title, s.invalid_choice)),
     }
@@ -904,6 +1189,8 @@ fn anchor(action: &str) -> &'static str {
         "team" | "member" => "#h-teams",
         "rule" | "routing" => "#h-routing",
         "sla" => "#h-sla",
+        "calendar" => "#h-calendars",
+        "step" | "executive" => "#h-escalation",
         _ => "",
     }
 }
@@ -1101,10 +1388,218 @@ mod tests {
     }
 
     #[test]
+    fn opening_hours_read_as_typed_and_shown_the_same_way() {
+        let h = parse_hours("Mo-Fr 08:00-18:00; sat 10:00 - 14:00\nSo, Mi 12:00–13:30").unwrap();
+        assert_eq!(h.len(), 3);
+        assert_eq!(h[0].days.len(), 5);
+        assert_eq!(h[1].days, [Weekday::Sat]);
+        assert_eq!(h[2].days, [Weekday::Sun, Weekday::Wed]);
+        assert_eq!(h[2].to.to_string(), "13:30");
+        // Across the weekend.
+        assert_eq!(parse_hours("Fr-Mo 20:00-24:00").unwrap()[0].days.len(), 4);
+        for lang in Lang::ALL {
+            let shown = describe_hours(lang.strings(), &h);
+            assert_eq!(parse_hours(&shown).unwrap(), h, "{shown}");
+        }
+        assert_eq!(
+            describe_hours(Lang::De.strings(), &h),
+            "Mo-Fr 08:00-18:00; Sa 10:00-14:00; So, Mi 12:00-13:30"
+        );
+        for bad in [
+            "08:00-18:00",
+            "Mo 18:00-08:00",
+            "Xy 08:00-09:00",
+            "Mo 8-9",
+            "Mo 25:00-26:00",
+        ] {
+            assert!(parse_hours(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn calendar_escalation_and_executive_forms() {
+        let s = Lang::En.strings();
+        let mut cfg = skeleton("a".into());
+        cfg.teams.push(Team {
+            id: "a".into(),
+            name: None,
+            skills: Skills::default(),
+            members: Vec::new(),
+        });
+        apply(
+            &mut cfg,
+            &form(&[
+                ("action", "calendar.save"),
+                ("name", "office-nrw"),
+                ("time_zone", "Europe/Berlin"),
+                ("hours", "Mo-Fr 08:00-18:00"),
+                ("holidays", "2026-11-01, 2026-06-04"),
+                ("public_holidays", "de"),
+            ]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        let k = &cfg.calendars[0];
+        assert_eq!(k.time_zone.to_string(), "Europe/Berlin");
+        assert_eq!(k.holidays[0].to_string(), "2026-06-04");
+        assert_eq!(k.public_holidays, Some(PublicHolidays::De));
+        apply(
+            &mut cfg,
+            &form(&[
+                ("action", "sla.save"),
+                ("name", "p"),
+                ("calendar", "office-nrw"),
+                ("first", "60"),
+            ]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert!(cfg.validate().is_ok());
+        // The same name replaces; removing a calendar a policy uses is refused by validation.
+        apply(
+            &mut cfg,
+            &form(&[
+                ("action", "calendar.save"),
+                ("name", "office-nrw"),
+                ("time_zone", "UTC"),
+                ("hours", "Sa 10:00-14:00"),
+            ]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(cfg.calendars.len(), 1);
+        assert_eq!(cfg.calendars[0].public_holidays, None);
+        let mut removed = cfg.clone();
+        apply(
+            &mut removed,
+            &form(&[("action", "calendar.delete"), ("name", "office-nrw")]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert!(
+            removed
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("sla[0]")
+        );
+
+        let steps = |c: &WorkflowConfig| -> Vec<(TeamRole, Stage, u32)> {
+            c.escalation
+                .steps
+                .iter()
+                .map(|st| (st.notify, st.when, st.after_minutes))
+                .collect()
+        };
+        apply(
+            &mut cfg,
+            &form(&[
+                ("action", "step.save"),
+                ("notify", "executive"),
+                ("when", "breach"),
+                ("after", "120"),
+                ("position", "3"),
+            ]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(steps(&cfg)[2], (TeamRole::Executive, Stage::Breach, 120));
+        assert_eq!(steps(&cfg).len(), 4);
+        apply(
+            &mut cfg,
+            &form(&[("action", "step.delete"), ("index", "3")]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        apply(&mut cfg, &form(&[("action", "step.up"), ("index", "1")]), s)
+            .ok()
+            .unwrap();
+        assert_eq!(
+            steps(&cfg),
+            [
+                (TeamRole::Lead, Stage::Breach, 0),
+                (TeamRole::Agent, Stage::Warning, 0),
+                (TeamRole::Executive, Stage::Breach, 120),
+            ]
+        );
+        apply(
+            &mut cfg,
+            &form(&[
+                ("action", "executive.save"),
+                ("id", "vorstand"),
+                ("languages", "de"),
+            ]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(cfg.executives[0].role, TeamRole::Executive);
+        assert_eq!(cfg.executives[0].capacity, 0);
+        apply(
+            &mut cfg,
+            &form(&[("action", "executive.delete"), ("id", "vorstand")]),
+            s,
+        )
+        .ok()
+        .unwrap();
+        assert!(cfg.executives.is_empty());
+        assert!(cfg.validate().is_ok());
+        // Round trip through TOML, as the API stores it.
+        let text = toml::to_string(&cfg).unwrap();
+        assert_eq!(WorkflowConfig::from_toml(&text).unwrap(), cfg);
+    }
+
+    #[test]
     fn form_mistakes_name_the_field() {
         let s = Lang::De.strings();
         let mut cfg = skeleton("a".into());
-        let cases: [(&[(&str, &str)], &str); 5] = [
+        let cases: [(&[(&str, &str)], &str); 11] = [
+            (
+                &[
+                    ("action", "calendar.save"),
+                    ("name", "k"),
+                    ("time_zone", "Mars/Olympus"),
+                    ("hours", "Mo 08:00-09:00"),
+                ],
+                s.time_zone,
+            ),
+            (
+                &[("action", "calendar.save"), ("name", "k"), ("hours", "")],
+                s.opening_hours,
+            ),
+            (
+                &[
+                    ("action", "calendar.save"),
+                    ("name", "k"),
+                    ("hours", "Montag bis Freitag"),
+                ],
+                s.opening_hours,
+            ),
+            (
+                &[
+                    ("action", "calendar.save"),
+                    ("name", "k"),
+                    ("hours", "Mo 08:00-09:00"),
+                    ("holidays", "24.12.2026"),
+                ],
+                s.holidays,
+            ),
+            (
+                &[
+                    ("action", "step.save"),
+                    ("notify", "lead"),
+                    ("when", "warning"),
+                    ("after", "30"),
+                ],
+                s.after_minutes,
+            ),
+            (&[("action", "executive.save"), ("id", "a b")], s.username),
             (&[("action", "team.save"), ("id", "")], s.team_id),
             (
                 &[

@@ -1,4 +1,5 @@
-//! The inbox: open conversations sorted by priority (workflow's documented score), with
+//! The inbox: open conversations sorted by priority (workflow's documented score), by the
+//! response target due soonest, or oldest activity first (the latter two page by keyset), with
 //! filters (state, channel, language, sentiment, topic, case, team, assignee, response-target
 //! state), badges, the time left to the response target as the live workflow stage wrote it
 //! (`conversation_facets.sla_due_at`), and a version endpoint for live updates.
@@ -7,6 +8,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::Deserialize;
+use store::server::ConversationSort;
 use workflow::{PriorityInput, PriorityWeights};
 
 use super::error::{UiResult, render};
@@ -39,6 +41,37 @@ pub struct InboxQuery {
     assignee: String,
     #[serde(default)]
     sla: String,
+    /// `priority` (default), `due` or `age`.
+    #[serde(default)]
+    sort: String,
+    /// Keyset cursor of the `due` and `age` orders (the next-page link carries it).
+    #[serde(default)]
+    after: String,
+}
+
+impl InboxQuery {
+    /// This query's parameters with the cursor replaced by `after`, as a URL.
+    fn href_after(&self, after: &str) -> String {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("state", &self.state),
+            ("channel", &self.channel),
+            ("language", &self.language),
+            ("sentiment", &self.sentiment),
+            ("topic", &self.topic),
+            ("case", &self.case),
+            ("team", &self.team),
+            ("assignee", &self.assignee),
+            ("sla", &self.sla),
+            ("sort", &self.sort),
+        ] {
+            if !v.trim().is_empty() {
+                url.append_pair(k, v.trim());
+            }
+        }
+        url.append_pair("after", after);
+        format!("/inbox?{}", url.finish())
+    }
 }
 
 /// One filter of the inbox form: a `<select>` with options, or a text / number input
@@ -50,12 +83,15 @@ pub struct Field {
     pub kind: &'static str,
     pub value: String,
     pub options: Vec<Choice>,
+    /// The label of the empty choice of a select.
+    pub blank: &'static str,
 }
 
 impl Field {
     fn select(
         name: &'static str,
         label: &'static str,
+        blank: &'static str,
         current: &str,
         options: Vec<(String, String)>,
     ) -> Self {
@@ -63,6 +99,7 @@ impl Field {
             name,
             label,
             kind: "select",
+            blank,
             value: current.to_owned(),
             options: options
                 .into_iter()
@@ -92,6 +129,8 @@ pub struct Row {
     pub badges: Vec<Badge>,
     pub sla_class: &'static str,
     pub sla_label: String,
+    /// The response target's due time (RFC 3339, UTC) or empty.
+    pub due: String,
     pub assignee: String,
     pub team: String,
 }
@@ -105,6 +144,8 @@ struct InboxPage {
     version: i64,
     poll_ms: u32,
     next_href: Option<String>,
+    /// What the rows are sorted by, in words.
+    sorted: &'static str,
 }
 
 pub fn state_label(s: &super::i18n::Strings, state: &str) -> &'static str {
@@ -150,6 +191,12 @@ pub async fn page(
 ) -> UiResult {
     viewer.require(Permission::Read)?;
     let s = viewer.s();
+    let order = match q.sort.as_str() {
+        "due" => ConversationSort::Due,
+        "age" => ConversationSort::Age,
+        _ => ConversationSort::Priority,
+    };
+    let by_priority = order == ConversationSort::Priority;
     let filter = store::InboxFilter {
         state: opt(&q.state)
             .or_else(|| Some("open".into()))
@@ -162,7 +209,15 @@ pub async fn page(
         team: opt(&q.team),
         assignee: opt(&q.assignee),
         sla: opt(&q.sla),
-        limit: CANDIDATES,
+        order,
+        after: opt(&q.after).filter(|_| !by_priority),
+        // Priority is computed here over the newest candidates; the other orders are the
+        // store's, one row more than shown tells whether a next page exists.
+        limit: if by_priority {
+            CANDIDATES
+        } else {
+            SHOWN as u32 + 1
+        },
     };
     let (entries, channels, version) = state
         .read(move |st| {
@@ -193,7 +248,11 @@ pub async fn page(
             (weights.score(&input, now).score, e)
         })
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.last_at.cmp(&a.1.last_at)));
+    if by_priority {
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.last_at.cmp(&a.1.last_at)));
+    }
+    let next_href = (!by_priority && scored.len() > SHOWN)
+        .then(|| q.href_after(&scored[SHOWN - 1].1.cursor(order)));
     let mut rows = Vec::new();
     for (score, e) in scored {
         let (sla_class, sla_label) = sla(s, e.sla_state.as_deref(), e.sla_due_at, now);
@@ -221,6 +280,10 @@ pub async fn page(
             badges,
             sla_class,
             sla_label,
+            due: e
+                .sla_due_at
+                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
             assignee: e
                 .assignee
                 .clone()
@@ -257,8 +320,16 @@ pub async fn page(
     topics.dedup();
     let filters = vec![
         Field::select(
+            "sort",
+            s.sort_by,
+            s.sort_priority,
+            &q.sort,
+            pairs(&[("due", s.sort_due), ("age", s.sort_age)]),
+        ),
+        Field::select(
             "state",
             s.state,
+            s.any,
             &q.state,
             pairs(&[
                 ("open", s.state_open),
@@ -270,18 +341,21 @@ pub async fn page(
         Field::select(
             "channel",
             s.channel,
+            s.any,
             &q.channel,
             channels.iter().map(|c| (c.clone(), c.clone())).collect(),
         ),
         Field::select(
             "language",
             s.language_label,
+            s.any,
             &q.language,
             pairs(&[("de", "de"), ("en", "en")]),
         ),
         Field::select(
             "sentiment",
             s.sentiment,
+            s.any,
             &q.sentiment,
             pairs(&[
                 ("negative", s.sentiment_negative),
@@ -293,6 +367,7 @@ pub async fn page(
             name: "topic",
             label: s.topic,
             kind: "text",
+            blank: s.any,
             value: q.topic.trim().to_owned(),
             options: topics
                 .into_iter()
@@ -303,14 +378,16 @@ pub async fn page(
             name: "case",
             label: s.case,
             kind: "number",
+            blank: s.any,
             value: case_id(&q.case).map(|c| c.to_string()).unwrap_or_default(),
             options: Vec::new(),
         },
-        Field::select("team", s.team, &q.team, teams),
-        Field::select("assignee", s.assignee, &q.assignee, members),
+        Field::select("team", s.team, s.any, &q.team, teams),
+        Field::select("assignee", s.assignee, s.any, &q.assignee, members),
         Field::select(
             "sla",
             s.sla_status,
+            s.any,
             &q.sla,
             pairs(&[
                 ("running", s.sla_ok),
@@ -330,7 +407,12 @@ pub async fn page(
             rows,
             version,
             poll_ms: 5000,
-            next_href: None,
+            next_href,
+            sorted: match order {
+                ConversationSort::Due => s.inbox_sorted_due,
+                ConversationSort::Age => s.inbox_sorted_age,
+                _ => s.inbox_sorted,
+            },
         },
     )
 }

@@ -68,8 +68,58 @@ async fn a_person_works_through_the_interface() {
     assert!(b.text("#inbox").await.contains("twitter") || b.text("#inbox").await.contains("twcs"));
     b.check_page("inbox").await;
 
-    // Open a conversation.
-    b.click_and_load("#inbox tr.conv a.excerpt").await;
+    // Live updates: with the inbox open on an empty channel, a message posted through the API
+    // shows up without a reload (app.js polls /inbox/version and swaps in the fresh rows; the
+    // marker set in this document survives only if the page is not reloaded).
+    b.goto("/inbox?channel=webform").await;
+    assert_eq!(
+        b.count("#inbox tr.conv").await,
+        0,
+        "no webform messages yet"
+    );
+    b.js("window.__kvSamePage = true; return null;").await;
+    let posted = srv
+        .post_messages(serde_json::json!([{
+            "channel": "webform",
+            "external_id": "live-1",
+            "author": "lina",
+            "text": "Mein Router blinkt rot, seit heute früh kein Internet",
+            "created_at": Utc::now().to_rfc3339(),
+            "direction": "inbound",
+            "visibility": "private",
+        }]))
+        .await;
+    assert_eq!(posted["inserted"], 1, "{posted}");
+    let mut shown = false;
+    for _ in 0..60 {
+        if b.text("#inbox").await.contains("lina") {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(
+        shown,
+        "the new message appears in the open inbox (waited 30 s)"
+    );
+    assert_eq!(
+        b.js("return window.__kvSamePage === true;").await.as_bool(),
+        Some(true),
+        "shown without reloading the page"
+    );
+    assert!(
+        b.js("return document.getElementById('live-notice').offsetParent !== null;")
+            .await
+            .as_bool()
+            .unwrap_or(false),
+        "the live notice (role=status) tells that new messages arrived"
+    );
+    b.check_page("inbox-live").await;
+
+    // Open a conversation (one of the imported ones, not the one just posted).
+    b.goto("/inbox").await;
+    b.click_and_load("#inbox tr.conv:not([data-channel=webform]) a.excerpt")
+        .await;
     assert!(
         b.path().await.starts_with("/c/"),
         "a conversation page: {}",
@@ -304,6 +354,70 @@ async fn a_person_works_through_the_interface() {
     );
     assert_eq!(b.count("#teams tr.team").await, 2, "team kept");
     b.console_errors().await; // the 422 of the refused change is expected
+
+    // Business hours, holidays, the escalation chain and the executives, each a new version.
+    let before = b.text("#wf-version").await;
+    b.fill("#cal-name", "office-nrw").await;
+    b.fill("#cal-zone", "Europe/Berlin").await;
+    b.fill("#cal-hours", "Mo-Fr 08:00-17:00; Sa 10:00-14:00")
+        .await;
+    b.fill("#cal-holidays", "2026-12-24, 2026-12-31").await;
+    b.click_and_load("#calendar-save").await;
+    let calendars = b.text("#calendars").await;
+    assert!(
+        calendars.contains("office-nrw")
+            && calendars.contains("Mo-Fr 08:00-17:00; Sa 10:00-14:00")
+            && calendars.contains("2026-12-24"),
+        "calendar listed: {calendars}"
+    );
+    assert_ne!(b.text("#wf-version").await, before, "a new version");
+    // A mistake is refused and the refusal names the field.
+    b.fill("#cal-name", "kaputt").await;
+    b.fill("#cal-hours", "Montag bis Freitag").await;
+    b.click_and_load("#calendar-save").await;
+    let refusal = b.text(".notice.error").await;
+    assert!(
+        refusal.contains("Nicht gespeichert") && refusal.contains("Öffnungszeiten"),
+        "refusal names the field: {refusal}"
+    );
+    assert!(!b.text("#calendars").await.contains("kaputt"));
+    b.console_errors().await; // the expected 422
+    // A policy on the new calendar; the executive step moves to two hours after the breach.
+    b.fill("#sla-name", "E-Mail").await;
+    b.fill("#sla-channels", "email").await;
+    b.select("#sla-calendar", "office-nrw").await;
+    b.fill("#sla-first", "240").await;
+    b.click_and_load("#sla-save").await;
+    assert!(b.text("#policies").await.contains("office-nrw"));
+    assert_eq!(b.count("#steps tr.step").await, 3, "the default chain");
+    b.click_and_load("#steps tr.step:last-child form:last-child button")
+        .await;
+    assert_eq!(b.count("#steps tr.step").await, 2, "step removed");
+    b.select("#step-notify", "executive").await;
+    b.select("#step-when", "breach").await;
+    b.fill("#step-after", "120").await;
+    b.click_and_load("#step-save").await;
+    let steps = b.text("#steps").await;
+    assert!(
+        b.count("#steps tr.step").await == 3
+            && steps.contains("Geschäftsleitung")
+            && steps.contains("2 h"),
+        "executive step listed: {steps}"
+    );
+    b.fill("#exec-id", "eva").await;
+    b.click_and_load("#executive-save").await;
+    assert!(b.text("#executives").await.contains("eva"));
+    let (_, stored) = srv
+        .state
+        .read(|st| st.workflow_config())
+        .await
+        .expect("read the workflow configuration")
+        .expect("a stored configuration");
+    let stored = workflow::WorkflowConfig::from_toml(&stored).expect("valid stored TOML");
+    assert_eq!(stored.calendars[0].name, "office-nrw");
+    assert_eq!(stored.calendars[0].holidays.len(), 2);
+    assert_eq!(stored.executives[0].id, "eva");
+    assert_eq!(stored.escalation.steps[2].after_minutes, 120);
     b.check_page("admin-workflow").await;
 
     // Inbox filters on what the workflow decided: the assignee, the team.
@@ -386,6 +500,41 @@ async fn a_person_works_through_the_interface() {
         "not in other teams"
     );
     b.check_page("inbox-filtered").await;
+
+    // Sorted by response target: running targets due soonest first, then the rest.
+    b.goto("/inbox").await;
+    b.select("#f-sort", "due").await;
+    b.click_and_load("form.filters button[type=submit]").await;
+    assert!(b.path().await.contains("sort=due"), "{}", b.path().await);
+    let dues = b
+        .js("return [...document.querySelectorAll('#inbox tr.conv')].map(tr => tr.dataset.due);")
+        .await;
+    let dues: Vec<&str> = dues
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let with_target = dues.iter().take_while(|d| !d.is_empty()).count();
+    assert!(
+        with_target >= 1,
+        "the live conversations have running targets: {dues:?}"
+    );
+    assert!(
+        dues[with_target..].iter().all(|d| d.is_empty()),
+        "targets first: {dues:?}"
+    );
+    assert!(
+        dues[..with_target].windows(2).all(|w| w[0] <= w[1]),
+        "due soonest first: {dues:?}"
+    );
+    assert_eq!(b.count("#inbox tr.conv").await, 50, "one page");
+    b.click_and_load("a.button[href*='after=']").await;
+    assert!(
+        b.count("#inbox tr.conv").await >= 1,
+        "the next page continues"
+    );
+    b.check_page("inbox-due").await;
     logout(&b).await;
     b.close().await;
 }

@@ -24,6 +24,29 @@ impl Server {
         ingest_all(&self.state, messages).await;
     }
 
+    /// Posts messages to `POST /api/v1/messages` with a fresh ingest token, as an outside
+    /// system would; returns the response body (`inserted`, `duplicates`).
+    pub async fn post_messages(&self, messages: serde_json::Value) -> serde_json::Value {
+        let secret = web::auth::new_api_token();
+        let hash = web::auth::secret_hash(&secret);
+        let name = format!("browser-{}", &secret[3..11]);
+        self.state
+            .db(move |s| s.create_token(&name, &hash, "ingest"))
+            .await
+            .expect("create an ingest token");
+        let resp = reqwest::Client::new()
+            .post(format!("{}/api/v1/messages", self.base))
+            .bearer_auth(secret)
+            .json(&messages)
+            .send()
+            .await
+            .expect("POST /api/v1/messages");
+        let status = resp.status();
+        let body: serde_json::Value = resp.json().await.expect("JSON answer");
+        assert!(status.is_success(), "ingest refused: {status} {body}");
+        body
+    }
+
     /// The conversation a stored message belongs to.
     pub async fn conversation_of(&self, channel: &str, external_id: &str) -> i64 {
         let (c, e) = (channel.to_owned(), external_id.to_owned());

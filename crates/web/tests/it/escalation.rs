@@ -220,6 +220,24 @@ async fn negative_public_message_is_routed_assigned_and_escalated_to_the_executi
         assigned_then(&[0]),
         "the lead must not hear of it before the breach"
     );
+    // The list by response target due soonest carries the due time the stage stored.
+    let (status, list) = lead.get("/api/v1/conversations?sort=due&limit=1").await;
+    assert_eq!(status, 200, "{list}");
+    let row = &list["conversations"][0];
+    assert_eq!(row["id"], id, "{list}");
+    assert_eq!(
+        row["sla_due_at"],
+        json!(t0 + Duration::minutes(30)),
+        "{list}"
+    );
+    assert!(
+        matches!(row["sla_state"].as_str(), Some("running" | "warning")),
+        "{list}"
+    );
+    assert!(
+        list["next"].is_null(),
+        "one conversation with a target: {list}"
+    );
 
     clock.advance(Duration::minutes(7));
     let breach = wait_for(&seen, "the breach to the lead", escalation(1)).await;
