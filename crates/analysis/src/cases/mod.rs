@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use model::analysis::Scored;
 use model::{Analysis, Message, SentimentLabel, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,11 @@ pub struct CaseConfig {
     pub samples: usize,
     /// Terms kept per case profile.
     pub case_terms: usize,
+    /// With topics from the analysis: a message that shares only words with a case (no
+    /// identifier, not a near duplicate) joins it only if at least this share of the case's
+    /// analysed members holds one of the message's topics (for a message without a topic:
+    /// holds no topic). 0 = off.
+    pub topic_agreement: f32,
     /// Vocabulary size above which terms neither seen within the window nor held by a live
     /// case are forgotten (rarest first, down to three quarters of this), so a server that
     /// runs for months keeps a bounded vocabulary. A forgotten term that comes back counts
@@ -80,6 +86,7 @@ impl Default for CaseConfig {
             long_text_tokens: 20,
             samples: 3,
             case_terms: 48,
+            topic_agreement: 0.5,
             vocabulary_cap: 200_000,
         }
     }
@@ -136,6 +143,9 @@ struct CaseState {
     customers: FastSet<u64>,
     /// Term -> number of members containing it.
     terms: FastMap<u32, u32>,
+    /// Members with an analysis, and those of them without a topic.
+    analysed: u32,
+    untopical: u32,
     label_at: u64,
 }
 
@@ -247,7 +257,10 @@ impl Casebook {
         );
         let (case, near_duplicate) = match self.near_duplicate(&profile, at) {
             Some(c) => (Some(c), true),
-            None => (self.best_match(&profile, at), false),
+            None => (
+                self.best_match(&profile, at, analysis.map(|a| a.topics.as_slice())),
+                false,
+            ),
         };
         let new_case = case.is_none();
         let case = case.unwrap_or_else(|| self.open_case(message));
@@ -282,6 +295,24 @@ impl Casebook {
         self.cases
             .get(&case)
             .is_some_and(|s| (at - s.case.last_seen).num_seconds() <= self.config.window_secs)
+    }
+
+    /// Whether a message with `topics` agrees with the case's analysed members (see
+    /// [`CaseConfig::topic_agreement`]); always when the case has no analysed member.
+    fn topics_agree(&self, state: &CaseState, topics: &[Scored]) -> bool {
+        if state.analysed == 0 || self.config.topic_agreement <= 0.0 {
+            return true;
+        }
+        let held = if topics.is_empty() {
+            state.untopical
+        } else {
+            topics
+                .iter()
+                .map(|t| state.case.topics.get(&t.label).copied().unwrap_or(0) as u32)
+                .max()
+                .unwrap_or(0)
+        };
+        held as f32 >= self.config.topic_agreement * state.analysed as f32
     }
 
     /// Retires the cases whose last message is older than the window (data time `now`):
@@ -333,7 +364,7 @@ impl Casebook {
         }
     }
 
-    fn best_match(&self, p: &Profile, at: Timestamp) -> Option<u32> {
+    fn best_match(&self, p: &Profile, at: Timestamp, topics: Option<&[Scored]>) -> Option<u32> {
         // Matching terms: known before this message (df >= 2), most salient first.
         let mut query: Vec<(u32, f32)> = p
             .terms
@@ -402,6 +433,14 @@ impl Casebook {
             if shared < self.config.min_shared_words && !identifier {
                 continue;
             }
+            // Shared words of another subject (the railway in general vs its wifi) are not
+            // the same problem: without a shared identifier the topics must agree.
+            if !identifier
+                && let Some(topics) = topics
+                && !self.topics_agree(state, topics)
+            {
+                continue;
+            }
             // Recent cases first: the same problem is reported close in time.
             let age = (at - state.case.last_seen).num_seconds().max(0) as f32;
             let score = score * 0.5f32.powf(age / self.config.recency_half_life_secs.max(1) as f32);
@@ -434,6 +473,8 @@ impl Casebook {
                 },
                 customers: FastSet::default(),
                 terms: FastMap::default(),
+                analysed: 0,
+                untopical: 0,
                 label_at: 0,
             },
         );
@@ -470,6 +511,8 @@ impl Casebook {
         *case.channels.entry(message.channel.clone()).or_default() += 1;
         match analysis {
             Some(a) => {
+                state.analysed += 1;
+                state.untopical += u32::from(a.topics.is_empty());
                 for t in &a.topics {
                     *case.topics.entry(t.label.clone()).or_default() += 1;
                 }

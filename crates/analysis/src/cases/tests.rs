@@ -1,7 +1,8 @@
 //! Case grouping on small hand-made streams.
 
 use chrono::{DateTime, Duration};
-use model::{Direction, Labels, Message, Visibility};
+use model::analysis::Scored;
+use model::{Analysis, Direction, Labels, Message, SentimentLabel, Visibility};
 
 use super::*;
 
@@ -161,4 +162,67 @@ fn cases_retire_after_the_window_and_numbers_are_not_reused() {
             assert_eq!(book.cases().count(), 1);
         }
     }
+}
+
+fn with_topics(topics: &[&str]) -> Analysis {
+    Analysis {
+        language: "de".into(),
+        relevance: 1.0,
+        sentiment: model::Sentiment {
+            label: SentimentLabel::Negative,
+            confidence: 1.0,
+        },
+        topics: topics
+            .iter()
+            .map(|t| Scored {
+                label: (*t).into(),
+                score: 1.0,
+            })
+            .collect(),
+        toxicity: 0.0,
+        fact_claim: 0.0,
+        churn: 0.0,
+        urgency: 0.0,
+        question: 0.0,
+        model_version: "test".into(),
+    }
+}
+
+#[test]
+fn shared_words_of_another_topic_do_not_join_but_a_shared_code_does() {
+    let mut book = Casebook::new(CaseConfig::default());
+    let wlan = with_topics(&["Connectivity"]);
+    let late = with_topics(&["Zugfahrt"]);
+    let a = book.add(
+        &msg(
+            0,
+            "a",
+            "Schon wieder Stellwerksstörung Kassel, Anschluss verpasst",
+        ),
+        Some(&late),
+    );
+    // the same salient words, but the analysis puts it under another topic
+    let b = book.add(
+        &msg(
+            1,
+            "b",
+            "Stellwerksstörung Kassel und das WLAN im Anschluss ist auch tot",
+        ),
+        Some(&wlan),
+    );
+    assert_ne!(a.case, b.case);
+    // the same words and topic join
+    let c = book.add(
+        &msg(
+            2,
+            "c",
+            "Stellwerksstörung Kassel, wieder mal Anschluss verpasst",
+        ),
+        Some(&late),
+    );
+    assert_eq!(a.case, c.case);
+    // a shared code joins whatever the topics say
+    let d = book.add(&msg(3, "d", "ICE598 steht seit einer Stunde"), Some(&late));
+    let e = book.add(&msg(4, "e", "Im ICE598 ist das WLAN kaputt"), Some(&wlan));
+    assert_eq!(d.case, e.case);
 }
