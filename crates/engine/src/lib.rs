@@ -7,6 +7,7 @@ pub mod db;
 mod intake;
 pub mod outbox;
 pub mod pipeline;
+pub mod report;
 pub mod search;
 pub mod stages;
 

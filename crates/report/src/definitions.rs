@@ -241,8 +241,15 @@ pub const SECTIONS: &[Figure] = &[
         id: "topics",
         label_en: "Topic longevity",
         label_de: "Lebensdauer der Themen",
-        def_en: "Per topic: conversations, first and last message, lifetime (last minus first), active days (days on which one of its conversations started or ended), and the lifetime of its conversations.",
-        def_de: "Je Thema: Gespräche, erste und letzte Nachricht, Lebensdauer (letzte minus erste), aktive Tage (Tage, an denen eines seiner Gespräche begann oder endete) und die Dauer seiner Gespräche.",
+        def_en: "Per topic: conversations, distinct customers, first and last message, lifetime (last minus first), active days (days on which one of its conversations started or ended), and the lifetime of its conversations.",
+        def_de: "Je Thema: Gespräche, verschiedene Kunden, erste und letzte Nachricht, Lebensdauer (letzte minus erste), aktive Tage (Tage, an denen eines seiner Gespräche begann oder endete) und die Dauer seiner Gespräche.",
+    },
+    Figure {
+        id: "cases",
+        label_en: "Case longevity",
+        label_de: "Lebensdauer der Fälle",
+        def_en: "Per case (customer messages grouped as reporting the same problem): conversations, distinct customers, first and last message, lifetime (last minus first), active days (days on which one of its conversations started or ended); over all cases the median and p90 lifetime and active days.",
+        def_de: "Je Fall (Kundennachrichten, die als dasselbe Problem gruppiert wurden): Gespräche, verschiedene Kunden, erste und letzte Nachricht, Lebensdauer (letzte minus erste), aktive Tage (Tage, an denen eines seiner Gespräche begann oder endete); über alle Fälle Median und p90 von Lebensdauer und aktiven Tagen.",
     },
     Figure {
         id: "deflection",

@@ -14,11 +14,15 @@ use crate::hours::BusinessHours;
 use crate::phrases::PhraseList;
 use crate::staff::{Role, StaffDirectory};
 
-/// A message with the analysis the classifier gave it, if any.
+/// A message with the analysis the classifier gave it, if any, and the case it was grouped
+/// into, if any.
 #[derive(Debug, Clone)]
 pub struct Annotated {
     pub message: Message,
     pub analysis: Option<Analysis>,
+    /// The case key (`#ID label`, see docs/METRICS.md) of a customer message that belongs to a
+    /// case of at least two messages.
+    pub case: Option<String>,
 }
 
 impl From<Message> for Annotated {
@@ -26,6 +30,7 @@ impl From<Message> for Annotated {
         Self {
             message,
             analysis: None,
+            case: None,
         }
     }
 }
@@ -92,6 +97,8 @@ pub struct ConversationFacts {
     pub team: Name,
     /// Topics of the customer's messages (union, first seen first).
     pub topics: Box<[Name]>,
+    /// Cases the customer's messages were grouped into (first seen first).
+    pub cases: Box<[Name]>,
     /// The customer: `channel:author` of the first inbound message (empty when none).
     pub customer: Box<str>,
     /// The first message is inbound (the customer started it).
@@ -397,6 +404,7 @@ impl<'o> FactsBuilder<'o> {
             brand,
             team: self.names.get(""),
             topics: Box::default(),
+            cases: Box::default(),
             customer: customer.into_boxed_str(),
             customer_started: first.direction == Direction::Inbound,
             started_at: first.created_at,
@@ -430,6 +438,7 @@ impl<'o> FactsBuilder<'o> {
 
         let mut days: BTreeSet<NaiveDate> = BTreeSet::new();
         let mut topics: Vec<Name> = Vec::new();
+        let mut cases: Vec<Name> = Vec::new();
         let mut waiting_since: Option<Timestamp> = None;
         let mut last_inbound_sentiment: Option<SentimentLabel> = None;
         let mut labelled_team: Option<String> = None;
@@ -468,6 +477,11 @@ impl<'o> FactsBuilder<'o> {
                         if !topics.iter().any(|x| **x == *t) {
                             topics.push(self.names.get(&t));
                         }
+                    }
+                    if let Some(case) = &a.case
+                        && !cases.iter().any(|x| **x == **case)
+                    {
+                        cases.push(self.names.get(case));
                     }
                     if is_churn(a, opts.thresholds.churn) {
                         f.churn_messages += 1;
@@ -572,6 +586,7 @@ impl<'o> FactsBuilder<'o> {
         }
         f.active_days = days.len() as u32;
         f.topics = topics.into();
+        f.cases = cases.into();
         f.next_response_s = next_response.into();
         f.deflection_phrases = phrases.into();
         f.agents = agents.into();

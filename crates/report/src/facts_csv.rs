@@ -19,6 +19,9 @@ struct Row {
     brand: Name,
     team: Name,
     topics: String,
+    /// Absent in facts files written before cases were reported: no cases.
+    #[serde(default)]
+    cases: String,
     customer: String,
     customer_started: bool,
     started_at: Timestamp,
@@ -58,6 +61,7 @@ pub const COLUMNS: &[&str] = &[
     "brand",
     "team",
     "topics",
+    "cases",
     "customer",
     "customer_started",
     "started_at",
@@ -104,6 +108,7 @@ pub fn write<W: Write>(facts: &[ConversationFacts], out: W) -> Result<(), Report
             brand: f.brand.clone(),
             team: f.team.clone(),
             topics: json(&f.topics),
+            cases: json(&f.cases),
             customer: f.customer.to_string(),
             customer_started: f.customer_started,
             started_at: f.started_at,
@@ -170,6 +175,11 @@ pub fn read<R: Read>(input: R, origin: &str) -> Result<Vec<ConversationFacts>, R
             Ok(v.iter().map(|x| names.get(x)).collect())
         };
         let topics = list("topics", &row.topics)?;
+        let cases = if row.cases.is_empty() {
+            Vec::new()
+        } else {
+            list("cases", &row.cases)?
+        };
         let deflection_phrases = list("deflection_phrases", &row.deflection_phrases)?;
         let mut agents = serde_json::from_str::<Vec<AgentReplies>>(&row.agents)
             .map_err(|e| err(format!("field agents: {e}")))?;
@@ -179,6 +189,7 @@ pub fn read<R: Read>(input: R, origin: &str) -> Result<Vec<ConversationFacts>, R
         }
         out.push(ConversationFacts {
             topics: topics.into(),
+            cases: cases.into(),
             next_response_s: serde_json::from_str::<Vec<i64>>(&row.next_response_s)
                 .map_err(|e| err(format!("field next_response_s: {e}")))?
                 .into(),

@@ -320,16 +320,51 @@ pub struct TeamRow {
     pub insults_received: u64,
 }
 
+/// How long a topic or a case lives, computed from the conversations it occurs in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Lifetime {
+    pub conversations: u64,
+    /// Distinct customers of those conversations.
+    pub customers: u64,
+    pub first_at: Option<String>,
+    pub last_at: Option<String>,
+    /// Last minus first message.
+    pub lifetime_s: i64,
+    /// Days on which one of its conversations started or ended.
+    pub active_days: u64,
+    pub conversation_lifetime_s: Summary,
+}
+
 /// How long one topic lives.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TopicRow {
     pub topic: String,
-    pub conversations: u64,
-    pub first_at: Option<String>,
-    pub last_at: Option<String>,
-    pub lifetime_s: i64,
-    pub active_days: u64,
-    pub conversation_lifetime_s: Summary,
+    #[serde(flatten)]
+    pub life: Lifetime,
+}
+
+/// How long one case lives.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    /// `#ID label`: the case id and its label (top terms).
+    pub case: String,
+    #[serde(flatten)]
+    pub life: Lifetime,
+}
+
+/// Case longevity: every case with its lifetime, and the distribution over cases.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cases {
+    /// Cases with a member message in a conversation of the range.
+    pub cases: u64,
+    /// Of those, cases whose conversations come from at least two customers.
+    pub multi_customer_cases: u64,
+    /// Over cases: lifetime (last minus first message) in seconds.
+    pub lifetime_s: Summary,
+    /// Over cases: active days.
+    pub active_days: Summary,
+    /// Every case, most conversations first.
+    pub list: Vec<CaseRow>,
 }
 
 /// Counts per phrase of the deflection list.
@@ -390,6 +425,7 @@ pub struct Report {
     pub groups: Vec<Group>,
     pub agents: Vec<AgentRow>,
     pub topics: Vec<TopicRow>,
+    pub cases: Cases,
     pub deflection: Deflection,
     pub lost_customers: LostCustomers,
     pub insults: Insults,
@@ -522,6 +558,7 @@ pub fn compute(
         groups,
         agents: agents(&in_range),
         topics: topics(&in_range),
+        cases: cases(&in_range),
         deflection: deflection(&in_range, evidence, facts_opts, opts),
         lost_customers: lost_customers(&in_range, evidence, opts),
         insults: insults(&in_range),
@@ -769,51 +806,93 @@ fn teams(facts: &[&ConversationFacts]) -> Vec<TeamRow> {
         .collect()
 }
 
-fn topics(facts: &[&ConversationFacts]) -> Vec<TopicRow> {
-    struct Acc {
+/// The lifetime of every key (topic or case) of the facts, most conversations first, then
+/// by key.
+fn lifetimes<'f>(
+    facts: &[&'f ConversationFacts],
+    keys: impl Fn(&'f ConversationFacts) -> &'f [Name],
+) -> Vec<(&'f str, Lifetime)> {
+    struct Acc<'f> {
         n: u64,
+        customers: HashSet<&'f str>,
         first: crate::Timestamp,
         last: crate::Timestamp,
         days: HashSet<NaiveDate>,
         life: Vec<f64>,
     }
     let mut acc: BTreeMap<&str, Acc> = BTreeMap::new();
-    for f in facts {
-        for t in &f.topics {
-            let a = acc.entry(t).or_insert_with(|| Acc {
+    for &f in facts {
+        for k in keys(f) {
+            let a = acc.entry(k).or_insert_with(|| Acc {
                 n: 0,
+                customers: HashSet::new(),
                 first: f.started_at,
                 last: f.last_message_at,
                 days: HashSet::new(),
                 life: Vec::new(),
             });
             a.n += 1;
+            if !f.customer.is_empty() {
+                a.customers.insert(&f.customer);
+            }
             a.first = a.first.min(f.started_at);
             a.last = a.last.max(f.last_message_at);
-            // Active days of a topic: the days its conversations started and ended on.
+            // Active days: the days its conversations started and ended on.
             a.days.insert(f.started_at.date_naive());
             a.days.insert(f.last_message_at.date_naive());
             a.life.push(f.lifetime_s() as f64);
         }
     }
-    let mut out: Vec<TopicRow> = acc
+    let mut out: Vec<(&str, Lifetime)> = acc
         .into_iter()
-        .map(|(t, mut a)| TopicRow {
-            topic: t.to_owned(),
-            conversations: a.n,
-            first_at: Some(a.first.to_rfc3339()),
-            last_at: Some(a.last.to_rfc3339()),
-            lifetime_s: (a.last - a.first).num_seconds(),
-            active_days: a.days.len() as u64,
-            conversation_lifetime_s: Summary::of(&mut a.life),
+        .map(|(k, mut a)| {
+            let life = Lifetime {
+                conversations: a.n,
+                customers: a.customers.len() as u64,
+                first_at: Some(a.first.to_rfc3339()),
+                last_at: Some(a.last.to_rfc3339()),
+                lifetime_s: (a.last - a.first).num_seconds(),
+                active_days: a.days.len() as u64,
+                conversation_lifetime_s: Summary::of(&mut a.life),
+            };
+            (k, life)
         })
         .collect();
     out.sort_by(|a, b| {
-        b.conversations
-            .cmp(&a.conversations)
-            .then_with(|| a.topic.cmp(&b.topic))
+        b.1.conversations
+            .cmp(&a.1.conversations)
+            .then_with(|| a.0.cmp(b.0))
     });
     out
+}
+
+fn topics(facts: &[&ConversationFacts]) -> Vec<TopicRow> {
+    lifetimes(facts, |f| &f.topics)
+        .into_iter()
+        .map(|(topic, life)| TopicRow {
+            topic: topic.to_owned(),
+            life,
+        })
+        .collect()
+}
+
+fn cases(facts: &[&ConversationFacts]) -> Cases {
+    let list: Vec<CaseRow> = lifetimes(facts, |f| &f.cases)
+        .into_iter()
+        .map(|(case, life)| CaseRow {
+            case: case.to_owned(),
+            life,
+        })
+        .collect();
+    let mut lifetime: Vec<f64> = list.iter().map(|c| c.life.lifetime_s as f64).collect();
+    let mut active: Vec<f64> = list.iter().map(|c| c.life.active_days as f64).collect();
+    Cases {
+        cases: list.len() as u64,
+        multi_customer_cases: list.iter().filter(|c| c.life.customers >= 2).count() as u64,
+        lifetime_s: Summary::of(&mut lifetime),
+        active_days: Summary::of(&mut active),
+        list,
+    }
 }
 
 fn deflection(

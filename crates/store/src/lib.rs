@@ -30,6 +30,7 @@ pub mod workflow;
 
 pub use contacts::{Contact, ContactIdentities};
 pub use conversations::{Conversation, ConversationState};
+pub use report_facts::{ReportConversation, ReportMessage};
 pub use live::{CaseUpdate, NotificationRow, StoredAlert, StoredCase, WebhookRow};
 pub use messages::{AnalysisRow, Filed, Import, InsertCounts, StoredMessage};
 pub use stats::{ChannelCount, ConversationCounts, FirstReply, Stats};

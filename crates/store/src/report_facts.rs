@@ -13,8 +13,19 @@ pub struct ReportConversation {
     pub key: String,
     /// `open`, `pending` or `resolved`.
     pub state: String,
-    /// Messages (text without the raw source record) with their analysis when there is one.
-    pub messages: Vec<(Message, Option<Analysis>)>,
+    /// Messages (text without the raw source record) in no particular order.
+    pub messages: Vec<ReportMessage>,
+}
+
+/// One message of a [`ReportConversation`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportMessage {
+    pub message: Message,
+    /// The analysis when there is one.
+    pub analysis: Option<Analysis>,
+    /// The stored case the message is a member of, as `#ID label` (the lowest id when it is
+    /// in several).
+    pub case: Option<String>,
 }
 
 impl Store {
@@ -27,7 +38,10 @@ impl Store {
         let mut stmt = self.conn().prepare(
             "SELECT m.id, m.conversation_id, c.channel, c.root_external_id, c.state,
                     m.channel, m.external_id, m.author, m.text, m.created_at, m.in_reply_to,
-                    m.direction, m.visibility, m.language, m.brand, m.labels, a.analysis
+                    m.direction, m.visibility, m.language, m.brand, m.labels, a.analysis,
+                    (SELECT '#' || cs.id || ' ' || cs.label FROM case_messages cm
+                     JOIN cases cs ON cs.id = cm.case_id
+                     WHERE cm.message_id = m.id ORDER BY cm.case_id LIMIT 1)
              FROM messages m
              JOIN conversations c ON c.id = m.conversation_id
              LEFT JOIN analyses a ON a.message_id = m.id
@@ -109,8 +123,13 @@ impl Store {
                 labels,
                 raw: None,
             };
+            let case: Option<String> = row.get(17)?;
             if let Some((_, conv)) = current.as_mut() {
-                conv.messages.push((message, analysis));
+                conv.messages.push(ReportMessage {
+                    message,
+                    analysis,
+                    case,
+                });
             }
             n += 1;
         }
@@ -176,13 +195,35 @@ mod tests {
                 msg("9", None, Direction::Inbound, "2017-10-31T11:00:00Z"),
             ])
             .unwrap();
+        // Customer messages 1 and 9 are one case.
+        let members: Vec<(i64, i64)> = ["1", "9"]
+            .iter()
+            .map(|id| {
+                let m = store.message("twitter", id).unwrap().unwrap();
+                (m.id, m.conversation_id)
+            })
+            .collect();
+        let case_id = store
+            .save_cases(&[crate::CaseUpdate {
+                id: None,
+                label: "text · late".into(),
+                first_seen: "2017-10-31T10:00:00Z".parse().unwrap(),
+                last_seen: "2017-10-31T11:00:00Z".parse().unwrap(),
+                size: 2,
+                customers: 1,
+                negative: 0,
+                topics: String::new(),
+                channels: "twitter".into(),
+                new_members: members,
+            }])
+            .unwrap()[0];
         let mut seen = Vec::new();
         let n = store
             .for_each_report_conversation(|c| {
-                let mut ids: Vec<String> = c
+                let mut ids: Vec<(String, Option<String>)> = c
                     .messages
                     .iter()
-                    .map(|(m, _)| m.external_id.clone())
+                    .map(|m| (m.message.external_id.clone(), m.case.clone()))
                     .collect();
                 ids.sort();
                 seen.push((c.key.clone(), ids));
@@ -190,11 +231,15 @@ mod tests {
             .unwrap();
         assert_eq!(n, 3);
         seen.sort();
+        let case = Some(format!("#{case_id} text · late"));
         assert_eq!(
             seen,
             vec![
-                ("twitter:1".to_owned(), vec!["1".to_owned(), "2".to_owned()]),
-                ("twitter:9".to_owned(), vec!["9".to_owned()]),
+                (
+                    "twitter:1".to_owned(),
+                    vec![("1".to_owned(), case.clone()), ("2".to_owned(), None)]
+                ),
+                ("twitter:9".to_owned(), vec![("9".to_owned(), case)]),
             ]
         );
         assert_eq!(store.report_brands().unwrap(), vec!["Acme".to_owned()]);

@@ -229,6 +229,21 @@ impl Calendar {
 
     /// Business time between `from` and `to` (zero if `to <= from`).
     pub fn business_time(&self, from: Timestamp, to: Timestamp) -> Duration {
+        self.business_time_by(from, to, |date| self.open_intervals(date))
+    }
+
+    /// [`Calendar::business_time`] with the open intervals of each local date taken from
+    /// `open` (for callers that keep [`Calendar::open_intervals`] per date, such as reports over
+    /// millions of conversations).
+    pub fn business_time_by<I>(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        mut open: impl FnMut(NaiveDate) -> I,
+    ) -> Duration
+    where
+        I: IntoIterator<Item = (Timestamp, Timestamp)>,
+    {
         if to <= from {
             return Duration::zero();
         }
@@ -236,7 +251,7 @@ impl Calendar {
         let mut date = self.local_date(from);
         let last = self.local_date(to);
         while date <= last {
-            for (a, b) in self.open_intervals(date) {
+            for (a, b) in open(date) {
                 let (s, e) = (a.max(from), b.min(to));
                 if s < e {
                     total += e - s;

@@ -6,11 +6,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use analysis::cases::{CaseConfig, Casebook};
 use anyhow::Context;
 use chrono::NaiveDate;
 use report::render::{Format, Lang};
 use report::{
-    Annotated, BrandIndex, BusinessHours, FactsBuilder, FactsOptions, GroupBy, Period, PhraseList,
+    Annotated, BusinessHours, FactsOptions, GroupBy, Period, PhraseList,
     ReportOptions, StaffDirectory,
 };
 
@@ -53,12 +54,24 @@ pub struct Args {
     /// Business hours for the business-time variants, e.g. `09:00-17:00+01:00` (Mon-Fri).
     #[arg(long, value_name = "SPEC", default_value = "09:00-17:00+00:00")]
     pub business_hours: String,
+    /// Time zone of the business hours, an IANA name such as `Europe/Berlin` (summer time
+    /// included); replaces the offset of `--business-hours`.
+    #[arg(long, value_name = "ZONE")]
+    pub time_zone: Option<String>,
+    /// Closed days of the business hours, comma-separated: `de` (the German nationwide public
+    /// holidays) and dates `YYYY-MM-DD`, e.g. `de,2026-12-24,2026-12-31`.
+    #[arg(long, value_name = "LIST", default_value = "none")]
+    pub holidays: String,
 }
 
 pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
+    let mut hours = BusinessHours::parse(&args.business_hours)?;
+    if let Some(zone) = &args.time_zone {
+        hours = hours.with_time_zone(zone)?;
+    }
     let mut facts_opts = FactsOptions {
-        hours: BusinessHours::parse(&args.business_hours)?,
+        hours: hours.with_holidays(&args.holidays)?,
         ..FactsOptions::default()
     };
     if let Some(path) = &args.phrases {
@@ -126,7 +139,7 @@ pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Streams the store one conversation at a time into facts (memory: the facts, not the texts).
+/// Opens the store and streams it into facts.
 fn facts_from_store(
     data_dir: &Path,
     facts_opts: &FactsOptions,
@@ -139,24 +152,7 @@ fn facts_from_store(
     }
     let store = store::Store::open(data_dir)
         .with_context(|| format!("opening the store in {}", data_dir.display()))?;
-    let mut brands = BrandIndex::default();
-    for b in store.report_brands()? {
-        brands.insert(&b);
-    }
-    let mut builder = FactsBuilder::new(facts_opts, brands);
-    // Sized once: growing a vector of millions of facts by doubling would briefly hold two.
-    let mut facts = Vec::with_capacity(store.report_conversation_count()? as usize);
-    let mut buf: Vec<Annotated> = Vec::new();
-    store.for_each_report_conversation(|conv| {
-        buf.clear();
-        buf.extend(
-            conv.messages
-                .drain(..)
-                .map(|(message, analysis)| Annotated { message, analysis }),
-        );
-        facts.extend(builder.conversation(&conv.key, &mut buf));
-    })?;
-    Ok((facts, builder.evidence))
+    Ok(engine::report::facts_from_store(&store, facts_opts)?)
 }
 
 /// Reads files with the ingest readers (rejected records are reported on stderr and skipped),
@@ -195,7 +191,29 @@ fn facts_from_files(
     if rejected > 20 {
         eprintln!("rejected: {rejected} records in all");
     }
+    group_into_cases(&mut messages);
     let (mut built, evidence) = report::build_facts(messages, facts_opts);
     facts.append(&mut built);
     Ok((facts, evidence))
+}
+
+/// Groups the customer messages into cases as the live engine does (same code, default
+/// parameters, data-time order) and marks each member of a case of two or more messages with
+/// the case key `#N label` (docs/METRICS.md, "Case").
+fn group_into_cases(messages: &mut [Annotated]) {
+    let mut order: Vec<usize> = (0..messages.len())
+        .filter(|&i| messages[i].message.direction == model::Direction::Inbound)
+        .collect();
+    order.sort_by_key(|&i| messages[i].message.created_at);
+    let mut book = Casebook::with_archive(CaseConfig::default());
+    let assigned: Vec<(usize, usize)> = order
+        .into_iter()
+        .map(|i| (i, book.add(&messages[i].message, None).case))
+        .collect();
+    book.relabel();
+    for (i, case) in assigned {
+        if let Some(c) = book.case(case).filter(|c| c.size >= 2) {
+            messages[i].case = Some(format!("#{} {}", case + 1, c.label));
+        }
+    }
 }

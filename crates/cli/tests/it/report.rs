@@ -112,3 +112,82 @@ fn bad_options_are_user_errors() {
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("phrases.toml"), "{run:?}");
 }
+
+/// With `--input`, the report groups the customer messages into cases with the same code as
+/// `kundenversteher cases`: the same cases, and each case's span covers its members.
+#[test]
+fn cases_from_files_agree_with_the_cases_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = shared("twcs/twcs_head5000.csv");
+    let report = json(
+        &kv(tmp.path())
+            .args(["report", "--format", "json", "--input", "twcs"])
+            .arg(&file)
+            .output()
+            .unwrap()
+            .into(),
+    );
+    let run: Run = kv(tmp.path())
+        .args(["cases", "--format", "twcs", "--json", "--min-size", "2"])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 0, "{run:?}");
+    let grouped: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let cases = &report["cases"];
+    let list = cases["list"].as_array().unwrap();
+    assert!(list.len() >= 10, "{}", list.len());
+    assert_eq!(cases["cases"].as_u64().unwrap() as usize, list.len());
+    assert_eq!(list.len(), grouped.len());
+    for case in &grouped {
+        let id: usize = case["case_id"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("case-")
+            .parse()
+            .unwrap();
+        let key = format!("#{id} {}", case["label"].as_str().unwrap());
+        let row = list
+            .iter()
+            .find(|r| r["case"] == key.as_str())
+            .unwrap_or_else(|| panic!("no case {key} in the report"));
+        let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+        assert!(at(&row["first_at"]) <= at(&case["first_seen"]), "{key}");
+        assert!(at(&row["last_at"]) >= at(&case["last_seen"]), "{key}");
+        assert_eq!(
+            row["lifetime_s"].as_i64().unwrap(),
+            (at(&row["last_at"]) - at(&row["first_at"])).num_seconds()
+        );
+        let conversations = row["conversations"].as_u64().unwrap();
+        assert!(conversations >= 1 && conversations <= case["size"].as_u64().unwrap());
+    }
+    // Business hours with German holidays and a time zone are named in the method block.
+    let run: Run = kv(tmp.path())
+        .args(["report", "--format", "json", "--business-hours", "09:00-17:00"])
+        .args(["--time-zone", "Europe/Berlin", "--holidays", "de,2017-10-31"])
+        .args(["--input", "twcs"])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .into();
+    let with_holidays = json(&run);
+    assert_eq!(
+        with_holidays["method"]["business_hours"],
+        "Mon,Tue,Wed,Thu,Fri 09:00-17:00 Europe/Berlin; closed: German public holidays, 2017-10-31"
+    );
+    let business = |r: &Value| r["overall"]["first_response_business_s"]["mean"].as_f64();
+    assert_ne!(business(&with_holidays), business(&report));
+    let run: Run = kv(tmp.path())
+        .args(["report", "--holidays", "xmas", "--input", "twcs"])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .into();
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("--holidays"), "{run:?}");
+}

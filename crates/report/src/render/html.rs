@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::Lang;
 use super::svg::{self, Bar};
 use crate::definitions::{Figure, GROUP_FIGURES, SECTIONS, figure};
-use crate::figures::{Group, Report};
+use crate::figures::{Group, Lifetime, Report};
 
 /// Escapes text for HTML element content and double- or single-quoted attributes.
 pub fn esc(s: &str) -> String {
@@ -73,6 +73,7 @@ pub fn page(report: &Report, lang: Lang) -> String {
     periods(&mut h, report, lang);
     agents(&mut h, report, lang);
     topics(&mut h, report, lang);
+    cases(&mut h, report, lang);
     deflection(&mut h, report, lang);
     lost_customers(&mut h, report, lang);
     insults(&mut h, report, lang);
@@ -527,46 +528,145 @@ fn opt2(v: Option<f64>) -> String {
 
 fn topics(h: &mut String, r: &Report, lang: Lang) {
     section_head(h, "topics", lang);
-    let t = |en: &'static str, de: &'static str| lang.t(en, de);
     if r.topics.is_empty() {
         let _ = write!(
             h,
             "<p class=\"def\">{}</p></section>",
-            t(
+            lang.t(
                 "No topics in these data (no topic labels, no classifier run).",
                 "Keine Themen in diesen Daten (keine Themen-Labels, kein Klassifikator)."
             )
         );
         return;
     }
+    let rows = r.topics.iter().map(|row| (row.topic.as_str(), &row.life));
+    lifetime_table(h, lang.t("topic", "Thema"), rows, lang);
+    h.push_str("</section>");
+}
+
+/// How many cases the HTML lists and charts (the JSON has all).
+const CASES_SHOWN: usize = 50;
+const CASES_CHARTED: usize = 20;
+
+fn cases(h: &mut String, r: &Report, lang: Lang) {
+    section_head(h, "cases", lang);
+    let t = |en: &'static str, de: &'static str| lang.t(en, de);
+    let c = &r.cases;
+    if c.list.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"def\">{}</p></section>",
+            t(
+                "No cases in these data (no message was grouped with another).",
+                "Keine Fälle in diesen Daten (keine Nachricht wurde mit einer anderen gruppiert)."
+            )
+        );
+        return;
+    }
+    let summary = |s: &crate::Summary, f: &dyn Fn(f64) -> String| {
+        s.median.map(f).unwrap_or_else(|| t("n/a", "k. A.").into())
+    };
+    let days = |d: f64| format!("{d}");
     let _ = write!(
         h,
-        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        t("topic", "Thema"),
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+        t("cases", "Fälle"),
+        t("with two or more customers", "mit zwei oder mehr Kunden"),
+        t("median lifetime", "Median Lebensdauer"),
+        t("p90 lifetime", "p90 Lebensdauer"),
+        t("median active days", "Median aktive Tage"),
+        t("p90 active days", "p90 aktive Tage"),
+        c.cases,
+        c.multi_customer_cases,
+        summary(&c.lifetime_s, &duration),
+        c.lifetime_s.p90.map(duration).unwrap_or_default(),
+        summary(&c.active_days, &days),
+        c.active_days.p90.map(days).unwrap_or_default(),
+    );
+    let spans: Vec<svg::Span> = c
+        .list
+        .iter()
+        .take(CASES_CHARTED)
+        .filter_map(|row| {
+            let at = |s: &Option<String>| {
+                s.as_deref()
+                    .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                    .map(|d| d.timestamp())
+            };
+            Some(svg::Span {
+                label: row.case.clone(),
+                from: at(&row.life.first_at)?,
+                to: at(&row.life.last_at)?,
+                value: row.life.conversations,
+            })
+        })
+        .collect();
+    h.push_str(&svg::timeline(
+        t(
+            "The largest cases: first to last message (number: conversations)",
+            "Die größten Fälle: erste bis letzte Nachricht (Zahl: Gespräche)",
+        ),
+        &spans,
+    ));
+    if c.list.len() > CASES_SHOWN {
+        let _ = write!(
+            h,
+            "<p class=\"def\">{} {CASES_SHOWN} / {}</p>",
+            t(
+                "The cases with the most conversations; every case is in the JSON report:",
+                "Die Fälle mit den meisten Gesprächen; jeder Fall steht im JSON-Bericht:"
+            ),
+            c.list.len()
+        );
+    }
+    let rows = c
+        .list
+        .iter()
+        .take(CASES_SHOWN)
+        .map(|row| (row.case.as_str(), &row.life));
+    lifetime_table(h, t("case", "Fall"), rows, lang);
+    h.push_str("</section>");
+}
+
+/// A table of lifetimes (topics or cases), one row per key.
+fn lifetime_table<'a>(
+    h: &mut String,
+    key_header: &str,
+    rows: impl Iterator<Item = (&'a str, &'a Lifetime)>,
+    lang: Lang,
+) {
+    let t = |en: &'static str, de: &'static str| lang.t(en, de);
+    let _ = write!(
+        h,
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        esc(key_header),
         t("conversations", "Gespräche"),
+        t("customers", "Kunden"),
         t("first message", "erste Nachricht"),
         t("last message", "letzte Nachricht"),
         t("lifetime", "Lebensdauer"),
         t("active days", "aktive Tage"),
         t("median conversation lifetime", "Median Gesprächsdauer"),
     );
-    for row in &r.topics {
+    for (key, life) in rows {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&row.topic),
-            row.conversations,
-            esc(row.first_at.as_deref().unwrap_or("")),
-            esc(row.last_at.as_deref().unwrap_or("")),
-            duration(row.lifetime_s as f64),
-            row.active_days,
-            row.conversation_lifetime_s
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(key),
+            life.conversations,
+            life.customers,
+            esc(life.first_at.as_deref().unwrap_or("")),
+            esc(life.last_at.as_deref().unwrap_or("")),
+            duration(life.lifetime_s as f64),
+            life.active_days,
+            life.conversation_lifetime_s
                 .median
                 .map(duration)
                 .unwrap_or_else(|| "n/a".into()),
         );
     }
-    h.push_str("</table></section>");
+    h.push_str("</table>");
 }
 
 fn deflection(h: &mut String, r: &Report, lang: Lang) {

@@ -121,6 +121,70 @@ pub fn horizontal_bars(title: &str, rows: &[(String, f64)], max: f64, percent: b
     s
 }
 
+/// One row of a timeline: a label, a time span (Unix seconds) and a number shown beside it.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub label: String,
+    pub from: i64,
+    pub to: i64,
+    pub value: u64,
+}
+
+/// Horizontal spans on a shared time axis (first to last date printed below), one row each;
+/// labels longer than 32 characters are shortened (the full label is the bar's tooltip).
+pub fn timeline(title: &str, spans: &[Span]) -> String {
+    let row_h = 18.0;
+    let (w, left, right) = (760.0, 230.0, 50.0);
+    let h = 40.0 + row_h * spans.len() as f64;
+    let lo = spans.iter().map(|s| s.from).min().unwrap_or(0);
+    let hi = spans.iter().map(|s| s.to).max().unwrap_or(0).max(lo + 1);
+    let plot_w = w - left - right;
+    let x = |t: i64| left + plot_w * (t - lo) as f64 / (hi - lo) as f64;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{t}"><title>{t}</title>"#,
+        t = esc(title)
+    );
+    for (i, span) in spans.iter().enumerate() {
+        let y = 10.0 + row_h * i as f64;
+        let short: String = if span.label.chars().count() > 32 {
+            span.label.chars().take(31).chain(['…']).collect()
+        } else {
+            span.label.clone()
+        };
+        let (x0, x1) = (x(span.from), x(span.to.max(span.from)));
+        let _ = write!(
+            s,
+            r##"<text x="{tx}" y="{ty:.1}" font-size="11" text-anchor="end">{l}</text><rect x="{x0:.1}" y="{y:.1}" width="{bw:.1}" height="{bh}" fill="#3b7dd8"><title>{full}</title></rect><text x="{vx:.1}" y="{ty:.1}" font-size="11">{v}</text>"##,
+            tx = left - 6.0,
+            ty = y + 12.0,
+            l = esc(&short),
+            full = esc(&span.label),
+            bw = (x1 - x0).max(2.0),
+            bh = row_h - 4.0,
+            vx = x1.max(x0 + 2.0) + 4.0,
+            v = span.value,
+        );
+    }
+    let axis_y = 14.0 + row_h * spans.len() as f64;
+    let date = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let _ = write!(
+        s,
+        r##"<line x1="{left}" y1="{axis_y}" x2="{x1}" y2="{axis_y}" stroke="#888"/><text x="{left}" y="{ty}" font-size="10">{a}</text><text x="{x1}" y="{ty}" font-size="10" text-anchor="end">{b}</text>"##,
+        x1 = left + plot_w,
+        ty = axis_y + 14.0,
+        a = date(lo),
+        b = date(hi),
+    );
+    s.push_str("</svg>");
+    s
+}
+
 /// 1234 -> "1234", 12345.6 -> "12.3k", 0.25 -> "0.25".
 fn compact(v: f64) -> String {
     if v >= 10_000.0 {
@@ -146,6 +210,18 @@ mod tests {
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("&lt;script&gt;"));
         assert!(svg.contains("t &amp; t"));
+        let svg = timeline(
+            "t",
+            &[Span {
+                label: "<b>re30 · ausfall</b> and a label far longer than thirty-two chars".into(),
+                from: 1_500_000_000,
+                to: 1_500_086_400,
+                value: 3,
+            }],
+        );
+        assert!(!svg.contains("<b>"));
+        assert!(svg.contains("&lt;b&gt;re30"));
+        assert!(svg.contains("2017-07-14 02:40"));
         let svg = horizontal_bars("x", &[("\"><img>".into(), 0.5)], 1.0, true);
         assert!(!svg.contains("<img>"));
         assert!(svg.contains("50.0 %"));

@@ -38,7 +38,16 @@ fn check(lang: Lang) {
         ingest::Format::Airline,
         "twitter_us_airline_sentiment/Tweets.csv",
     ));
+    // Cases as the live engine would mark them; here, for the test, the airline complaint
+    // reason with the airline (`#1 United Late Flight`), so there are cases of every size.
+    for a in &mut messages {
+        let labels = &a.message.labels;
+        if let (Some(topic), Some(brand)) = (labels.get("topic"), labels.get("brand")) {
+            a.case = Some(format!("#{} {brand} {topic}", topic.len()));
+        }
+    }
     let (report, _) = report_of(messages);
+    assert!(report.cases.cases >= 20, "{}", report.cases.cases);
     let html = report::render::html::page(&report, lang);
     let json = serde_json::to_value(&report).unwrap();
 
@@ -66,6 +75,19 @@ fn check(lang: Lang) {
         }
     }
     assert!(checked > 3000, "{checked}");
+    // The largest cases, each with its counts and time span.
+    for row in report.cases.list.iter().take(50) {
+        let life = &row.life;
+        let cells = format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            esc(&row.case),
+            life.conversations,
+            life.customers,
+            esc(life.first_at.as_deref().unwrap()),
+            esc(life.last_at.as_deref().unwrap())
+        );
+        assert!(html.contains(&cells), "HTML lacks case row {cells}");
+    }
     for fig in GROUP_FIGURES.iter().chain(SECTIONS) {
         let def = esc(lang.t(fig.def_en, fig.def_de));
         assert!(

@@ -4,7 +4,6 @@
 mod escaping;
 mod facts_csv;
 mod html;
-mod store_path;
 mod twcs_recompute;
 
 use std::path::PathBuf;

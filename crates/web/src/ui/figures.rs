@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use report::{Annotated, BrandIndex, FactsBuilder, FactsOptions, Report, ReportOptions};
+use report::{FactsOptions, Report, ReportOptions};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -18,25 +18,10 @@ static CACHE: Mutex<Option<(usize, Instant, Arc<Report>)>> = Mutex::new(None);
 
 fn compute(st: &store::Store) -> Result<Report, store::StoreError> {
     let opts = FactsOptions::default();
-    let mut brands = BrandIndex::default();
-    for b in st.report_brands()? {
-        brands.insert(&b);
-    }
-    let mut builder = FactsBuilder::new(&opts, brands);
-    let mut facts = Vec::new();
-    let mut buf: Vec<Annotated> = Vec::new();
-    st.for_each_report_conversation(|conv| {
-        buf.clear();
-        buf.extend(
-            conv.messages
-                .drain(..)
-                .map(|(message, analysis)| Annotated { message, analysis }),
-        );
-        facts.extend(builder.conversation(&conv.key, &mut buf));
-    })?;
+    let (facts, evidence) = engine::report::facts_from_store(st, &opts)?;
     Ok(report::compute(
         &facts,
-        &builder.evidence,
+        &evidence,
         &opts,
         &ReportOptions::default(),
     ))

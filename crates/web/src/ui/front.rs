@@ -77,6 +77,15 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> UiResult {
             "share_negative",
             o.share_negative.map(pct).unwrap_or_else(|| "–".into()),
         ),
+        // Case longevity: how many cases, and how long the median one lived.
+        fig(
+            "cases",
+            format!(
+                "{} · median {}",
+                report.cases.cases,
+                dur(report.cases.lifetime_s.median)
+            ),
+        ),
     ];
     let filter = store::InboxFilter {
         state: Some("open".into()),
