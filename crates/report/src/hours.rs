@@ -316,6 +316,10 @@ mod tests {
             2 * 3600
         );
         assert!(h.clone().with_holidays("xmas").is_err());
-        assert!(BusinessHours::default().with_time_zone("Mars/Olympus").is_err());
+        assert!(
+            BusinessHours::default()
+                .with_time_zone("Mars/Olympus")
+                .is_err()
+        );
     }
 }

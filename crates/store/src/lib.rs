@@ -30,9 +30,9 @@ pub mod workflow;
 
 pub use contacts::{Contact, ContactIdentities};
 pub use conversations::{Conversation, ConversationState};
-pub use report_facts::{ReportConversation, ReportMessage};
 pub use live::{CaseUpdate, NotificationRow, StoredAlert, StoredCase, WebhookRow};
 pub use messages::{AnalysisRow, Filed, Import, InsertCounts, StoredMessage};
+pub use report_facts::{ReportConversation, ReportMessage};
 pub use stats::{ChannelCount, ConversationCounts, FirstReply, Stats};
 pub use web_views::{InboxEntry, InboxFilter, KbArticle};
 pub use workflow::{AssignmentRow, ClockKind, ClockRow, WorkflowFacet};

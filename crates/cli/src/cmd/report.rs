@@ -11,8 +11,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use report::render::{Format, Lang};
 use report::{
-    Annotated, BusinessHours, FactsOptions, GroupBy, Period, PhraseList,
-    ReportOptions, StaffDirectory,
+    Annotated, BusinessHours, FactsOptions, GroupBy, Period, PhraseList, ReportOptions,
+    StaffDirectory,
 };
 
 use crate::config::Settings;

@@ -168,8 +168,19 @@ fn cases_from_files_agree_with_the_cases_command() {
     }
     // Business hours with German holidays and a time zone are named in the method block.
     let run: Run = kv(tmp.path())
-        .args(["report", "--format", "json", "--business-hours", "09:00-17:00"])
-        .args(["--time-zone", "Europe/Berlin", "--holidays", "de,2017-10-31"])
+        .args([
+            "report",
+            "--format",
+            "json",
+            "--business-hours",
+            "09:00-17:00",
+        ])
+        .args([
+            "--time-zone",
+            "Europe/Berlin",
+            "--holidays",
+            "de,2017-10-31",
+        ])
         .args(["--input", "twcs"])
         .arg(&file)
         .output()
