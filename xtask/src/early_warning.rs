@@ -681,15 +681,7 @@ fn cv_topics(messages: &[Message]) -> anyhow::Result<Vec<model::Analysis>> {
     all.extend_from_slice(&extra);
     let classes = linear::class_names(&all);
     let feats = linear::featurize(&all, cfg.features);
-    let targets: Vec<Vec<usize>> = examples
-        .iter()
-        .map(|e| {
-            e.labels
-                .iter()
-                .filter_map(|l| classes.binary_search(l).ok())
-                .collect()
-        })
-        .collect();
+    let targets = linear::class_indices(&examples, &classes);
     let k = 5;
     let folds = linear::stratified_folds(&targets, classes.len(), k, cfg.seed);
     let mut out: Vec<model::Analysis> = Vec::with_capacity(messages.len());

@@ -121,15 +121,7 @@ pub fn cross_validate_head(
         HeadInput::Stacked { .. } => linear::featurize(examples, sparse_cfg.features),
         HeadInput::Embedding => Vec::new(),
     };
-    let targets: Vec<Vec<usize>> = examples
-        .iter()
-        .map(|e| {
-            e.labels
-                .iter()
-                .filter_map(|l| classes.binary_search(l).ok())
-                .collect()
-        })
-        .collect();
+    let targets = linear::class_indices(examples, &classes);
     let assignment = linear::stratified_folds(&targets, classes.len(), k, sparse_cfg.seed);
     let mut pred: Vec<Vec<String>> = vec![Vec::new(); examples.len()];
     for f in 0..k {

@@ -196,15 +196,7 @@ pub fn cross_validate(
     all_examples.extend_from_slice(extra);
     let classes = linear::class_names(&all_examples);
     let feats = linear::featurize(&all_examples, cfg.features);
-    let targets: Vec<Vec<usize>> = examples
-        .iter()
-        .map(|e| {
-            e.labels
-                .iter()
-                .filter_map(|l| classes.binary_search(l).ok())
-                .collect()
-        })
-        .collect();
+    let targets = linear::class_indices(examples, &classes);
     let assignment = linear::stratified_folds(&targets, classes.len(), k, cfg.seed);
     let mut pred: Vec<Vec<String>> = vec![Vec::new(); examples.len()];
     for f in 0..k {

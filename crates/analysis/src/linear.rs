@@ -223,6 +223,20 @@ pub fn class_names(examples: &[Example]) -> Vec<String> {
     c
 }
 
+/// Each example's labels as indices into `classes` (sorted, as from [`class_names`]); labels
+/// not in `classes` are left out.
+pub fn class_indices(examples: &[Example], classes: &[String]) -> Vec<Vec<usize>> {
+    examples
+        .iter()
+        .map(|e| {
+            e.labels
+                .iter()
+                .filter_map(|l| classes.binary_search(l).ok())
+                .collect()
+        })
+        .collect()
+}
+
 /// Trains a model on `examples` (features computed here).
 pub fn train(task: &str, examples: &[Example], cfg: &TrainConfig) -> LinearModel {
     let feats = featurize(examples, cfg.features);
@@ -344,20 +358,14 @@ pub fn train_features_oof(
     (model, oof)
 }
 
+/// [`class_indices`], each sorted and without repeats.
 fn targets(examples: &[Example], classes: &[String]) -> Vec<Vec<usize>> {
-    examples
-        .iter()
-        .map(|e| {
-            let mut t: Vec<usize> = e
-                .labels
-                .iter()
-                .filter_map(|l| classes.binary_search(l).ok())
-                .collect();
-            t.sort_unstable();
-            t.dedup();
-            t
-        })
-        .collect()
+    let mut all = class_indices(examples, classes);
+    for t in &mut all {
+        t.sort_unstable();
+        t.dedup();
+    }
+    all
 }
 
 /// Assigns each example to one of `k` folds, stratified by its first label, seeded.
