@@ -82,6 +82,42 @@ fn copy_file(input: &Path, copy: usize) -> anyhow::Result<PathBuf> {
     Ok(out)
 }
 
+/// Creates an API token `name` with `scopes` in `data`, starts `bin serve` on a free loopback
+/// port, and returns the server process, the token and the base address (`http://…`). The
+/// server's log is drained on a thread so it never blocks.
+pub fn start_server(
+    bin: &Path,
+    data: &Path,
+    name: &str,
+    scopes: &str,
+) -> anyhow::Result<(std::process::Child, String, String)> {
+    let token = String::from_utf8(
+        Command::new(bin)
+            .arg("--data-dir")
+            .arg(data)
+            .args(["token", "create", name, "--scopes", scopes])
+            .output()?
+            .stdout,
+    )?
+    .trim()
+    .to_owned();
+    let mut child = Command::new(bin)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut lines = BufReader::new(child.stderr.take().context("stderr")?).lines();
+    let base = loop {
+        let line = lines.next().context("serve ended before listening")??;
+        if let Some(a) = line.strip_prefix("listening on ") {
+            break a.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Ok((child, token, base))
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -137,30 +173,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             "import_seconds": (t.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         });
     }
-    let token = String::from_utf8(
-        Command::new(&bin)
-            .arg("--data-dir")
-            .arg(&data)
-            .args(["token", "create", "bench", "--scopes", "ingest,read"])
-            .output()?
-            .stdout,
-    )?
-    .trim()
-    .to_owned();
-    let mut child = Command::new(&bin)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().context("serve ended before listening")??;
-        if let Some(a) = line.strip_prefix("listening on ") {
-            break a.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (mut child, token, base) = start_server(&bin, &data, "bench", "ingest,read")?;
     let result = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -6,9 +6,8 @@
 //! `GET /api/v1/alerts`. A measurement, not a test: no assertion on the times.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,36 +43,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let bin = target.join("release/kundenversteher");
     let data = target.join("alert-latency-data");
     let _ = std::fs::remove_dir_all(&data);
-    let token = String::from_utf8(
-        Command::new(&bin)
-            .arg("--data-dir")
-            .arg(&data)
-            .args([
-                "token",
-                "create",
-                "latency",
-                "--scopes",
-                "ingest,read,admin",
-            ])
-            .output()?
-            .stdout,
-    )?
-    .trim()
-    .to_owned();
-    let mut child = Command::new(&bin)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut lines = BufReader::new(child.stderr.take().context("stderr")?).lines();
-    let base = loop {
-        let line = lines.next().context("serve ended before listening")??;
-        if let Some(a) = line.strip_prefix("listening on ") {
-            break a.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (mut child, token, base) =
+        crate::bench_server::start_server(&bin, &data, "latency", "ingest,read,admin")?;
     let texts = complaint_texts()?;
     let result = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
