@@ -82,6 +82,24 @@ fn copy_file(input: &Path, copy: usize) -> anyhow::Result<PathBuf> {
     Ok(out)
 }
 
+/// Builds the release binary and returns the target folder (`CARGO_TARGET_DIR` or
+/// `target/`) and the binary's path.
+pub fn release_binary() -> anyhow::Result<(PathBuf, PathBuf)> {
+    let root = crate::tidy::root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "-p", "cli"])
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("release build failed");
+    }
+    let bin = target.join("release/kundenversteher");
+    Ok((target, bin))
+}
+
 /// Creates an API token `name` with `scopes` in `data`, starts `bin serve` on a free loopback
 /// port, and returns the server process, the token and the base address (`http://…`). The
 /// server's log is drained on a thread so it never blocks.
@@ -131,9 +149,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let reads = arg(args, "--reads", 500)?;
     let preload = arg(args, "--preload", 0)?;
     let root = crate::tidy::root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let (target, bin) = release_binary()?;
     let input = root.join("target/bench-data/mixed_1m.jsonl");
     if !input.exists() {
         bail!(
@@ -141,14 +157,6 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             input.display()
         );
     }
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-p", "cli"])
-        .current_dir(&root)
-        .status()?;
-    if !status.success() {
-        bail!("release build failed");
-    }
-    let bin = target.join("release/kundenversteher");
     let data = target.join("bench-server-data");
     let _ = std::fs::remove_dir_all(&data);
     let load_before = load_average();

@@ -6,7 +6,6 @@
 //! `GET /api/v1/alerts`. A measurement, not a test: no assertion on the times.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,18 +28,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let bursts = flag("--bursts", 5)?;
     let per_burst = flag("--messages", 20)?;
     let gap_ms = flag("--gap-ms", 200)? as u64;
-    let root = crate::tidy::root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-p", "cli"])
-        .current_dir(&root)
-        .status()?;
-    if !status.success() {
-        bail!("release build failed");
-    }
-    let bin = target.join("release/kundenversteher");
+    let (target, bin) = crate::bench_server::release_binary()?;
     let data = target.join("alert-latency-data");
     let _ = std::fs::remove_dir_all(&data);
     let (mut child, token, base) =
