@@ -3,32 +3,70 @@
 //! the web interface's figures both read the store through here.
 
 use report::{Annotated, BrandIndex, ConversationFacts, Evidence, FactsBuilder, FactsOptions};
-use store::{Store, StoreError};
+use std::sync::mpsc;
+
+use store::{ReportConversation, Store, StoreError};
 
 /// The facts of every conversation in the store, built one conversation at a time (memory:
 /// the facts, not the texts), with the evidence (examples) collected on the way.
+///
+/// Two stages on two threads: this thread steps SQLite and decodes rows, a scoped worker turns
+/// conversations into facts. Batches go through a bounded channel, so at most a few thousand
+/// conversations are in flight and memory stays bounded as before; the facts are the same as
+/// on one thread (one builder sees the conversations in the store's order).
 pub fn facts_from_store(
     store: &Store,
     facts_opts: &FactsOptions,
 ) -> Result<(Vec<ConversationFacts>, Evidence), StoreError> {
+    /// Conversations per batch: large enough that the channel is not the cost, small enough
+    /// that the batches in flight stay a few megabytes.
+    const BATCH: usize = 512;
     let mut brands = BrandIndex::default();
     for b in store.report_brands()? {
         brands.insert(&b);
     }
-    let mut builder = FactsBuilder::new(facts_opts, brands);
     // Sized once: growing a vector of millions of facts by doubling would briefly hold two.
-    let mut facts = Vec::with_capacity(store.report_conversation_count()? as usize);
-    let mut buf: Vec<Annotated> = Vec::new();
-    store.for_each_report_conversation(|conv| {
-        buf.clear();
-        buf.extend(conv.messages.drain(..).map(|m| Annotated {
-            message: m.message,
-            analysis: m.analysis,
-            case: m.case,
-        }));
-        facts.extend(builder.conversation(&conv.key, &mut buf));
-    })?;
-    Ok((facts, builder.evidence))
+    let capacity = store.report_conversation_count()? as usize;
+    let (batches, received) = mpsc::sync_channel::<Vec<ReportConversation>>(4);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let mut builder = FactsBuilder::new(facts_opts, brands);
+            let mut facts = Vec::with_capacity(capacity);
+            let mut buf: Vec<Annotated> = Vec::new();
+            for batch in received {
+                for mut conv in batch {
+                    buf.clear();
+                    buf.extend(conv.messages.drain(..).map(|m| Annotated {
+                        message: m.message,
+                        analysis: m.analysis,
+                        case: m.case,
+                    }));
+                    facts.extend(builder.conversation(&conv.key, &mut buf));
+                }
+            }
+            (facts, builder.evidence)
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let read = store.for_each_report_conversation(|conv| {
+            batch.push(ReportConversation {
+                key: std::mem::take(&mut conv.key),
+                state: std::mem::take(&mut conv.state),
+                messages: std::mem::take(&mut conv.messages),
+            });
+            if batch.len() == BATCH {
+                // A send fails only when the worker is gone, which its join below reports.
+                let _ = batches.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        if !batch.is_empty() {
+            let _ = batches.send(batch);
+        }
+        drop(batches);
+        let built = worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read.map(|_| built)
+    })
 }
 
 #[cfg(test)]

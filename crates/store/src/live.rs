@@ -221,12 +221,12 @@ impl Store {
         .transpose()
     }
 
-    /// Member messages of a case per day: `(YYYY-MM-DD, count)`, in day order.
+    /// Member messages of a case per day: `(YYYY-MM-DD, count)`, in day order (from
+    /// `case_days`, which triggers keep in step with `case_messages`).
     pub fn case_daily_counts(&self, case_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT substr(m.created_at, 1, 10) AS day, COUNT(*) FROM case_messages cm
-             JOIN messages m ON m.id = cm.message_id WHERE cm.case_id = ?1 GROUP BY day ORDER BY day",
-        )?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT day, n FROM case_days WHERE case_id = ?1 ORDER BY day")?;
         let rows = stmt
             .query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -481,6 +481,67 @@ mod tests {
         assert_eq!(all[0].alert.event, AlertEvent::Closed);
         assert_eq!(all[0].acknowledged_by.as_deref(), Some("lea"));
         assert!(!s.acknowledge_alert("nope", "lea", t(9)).unwrap());
+    }
+
+    /// The per-day member counts behind the cases page follow the members: new members count
+    /// on their message's day, a member stored twice counts once, and an erased customer's
+    /// messages leave the counts.
+    #[test]
+    fn case_days_follow_members_through_updates_and_erasure() {
+        let mut s = Store::open_in_memory().unwrap();
+        let message = |id: &str, author: &str, at: &str| model::Message {
+            channel: "twitter".into(),
+            external_id: id.into(),
+            author: author.into(),
+            author_name: None,
+            text: format!("Zug {id} fällt aus"),
+            created_at: at.parse().unwrap(),
+            in_reply_to: None,
+            direction: model::Direction::Inbound,
+            visibility: model::Visibility::Public,
+            language: Some("de".into()),
+            brand: None,
+            labels: model::Labels::new(),
+            raw: None,
+        };
+        s.insert_messages(&[
+            message("1", "anna", "2026-11-24T08:00:00Z"),
+            message("2", "ben", "2026-11-24T09:00:00Z"),
+            message("3", "anna", "2026-11-25T08:00:00Z"),
+        ])
+        .unwrap();
+        let member = |s: &Store, id: &str| {
+            let m = s.message("twitter", id).unwrap().unwrap();
+            (m.id, m.conversation_id)
+        };
+        let update = |id: Option<i64>, new_members: Vec<(i64, i64)>| CaseUpdate {
+            id,
+            label: "zug · ausfall".into(),
+            first_seen: t(8),
+            last_seen: t(9),
+            size: 3,
+            customers: 2,
+            negative: 3,
+            topics: String::new(),
+            channels: "twitter".into(),
+            new_members,
+        };
+        let case = s
+            .save_cases(&[update(None, vec![member(&s, "1"), member(&s, "2")])])
+            .unwrap()[0];
+        s.save_cases(&[update(Some(case), vec![member(&s, "2"), member(&s, "3")])])
+            .unwrap();
+        let day = |d: &str, n: i64| (d.to_owned(), n);
+        assert_eq!(
+            s.case_daily_counts(case).unwrap(),
+            vec![day("2026-11-24", 2), day("2026-11-25", 1)]
+        );
+        let anna = s.contact_of("twitter", "anna").unwrap().unwrap();
+        s.erase_contact(anna.id).unwrap();
+        assert_eq!(
+            s.case_daily_counts(case).unwrap(),
+            vec![day("2026-11-24", 1)]
+        );
     }
 
     #[test]

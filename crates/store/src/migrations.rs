@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "cases_alerts",
         sql: include_str!("migrations/0300_cases_alerts.sql"),
     },
+    Migration {
+        version: 301,
+        name: "case_days",
+        sql: include_str!("migrations/0301_case_days.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded. Safe to run at every start.
