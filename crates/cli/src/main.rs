@@ -7,6 +7,12 @@ mod demo;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: the report and the import allocate and free
+/// millions of short strings, often on another thread than the one that allocated them, where
+/// glibc's arenas lock and contend (measured in BENCHMARKS.md, Reports).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = cmd::Cli::parse();
     config::init_tracing(cli.global.verbose);

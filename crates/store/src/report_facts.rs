@@ -2,6 +2,8 @@
 //! conversation at a time so memory stays bounded by the largest conversation, and the known
 //! brand handles. The report crate turns each conversation into facts.
 
+use std::collections::HashMap;
+
 use model::{Analysis, Direction, Message, Visibility};
 
 use crate::{Store, StoreError, time};
@@ -28,6 +30,12 @@ pub struct ReportMessage {
     pub case: Option<String>,
 }
 
+/// Case membership for the report: message id to an index into `names` (`#ID label`).
+struct CaseOfMessage {
+    names: Vec<String>,
+    members: HashMap<i64, u32>,
+}
+
 impl Store {
     /// Streams every conversation with its messages (in no particular order) to `sink`. Returns the
     /// number of messages read. The raw source record is not read (the report never needs it).
@@ -35,13 +43,11 @@ impl Store {
         &self,
         mut sink: impl FnMut(&mut ReportConversation),
     ) -> Result<u64, StoreError> {
+        let cases = self.report_case_of_messages()?;
         let mut stmt = self.conn().prepare(
             "SELECT m.id, m.conversation_id, c.channel, c.root_external_id, c.state,
                     m.channel, m.external_id, m.author, m.text, m.created_at, m.in_reply_to,
-                    m.direction, m.visibility, m.language, m.brand, m.labels, a.analysis,
-                    (SELECT '#' || cs.id || ' ' || cs.label FROM case_messages cm
-                     JOIN cases cs ON cs.id = cm.case_id
-                     WHERE cm.message_id = m.id ORDER BY cm.case_id LIMIT 1)
+                    m.direction, m.visibility, m.language, m.brand, m.labels, a.analysis
              FROM messages m
              JOIN conversations c ON c.id = m.conversation_id
              LEFT JOIN analyses a ON a.message_id = m.id
@@ -123,7 +129,10 @@ impl Store {
                 labels,
                 raw: None,
             };
-            let case: Option<String> = row.get(17)?;
+            let case = cases
+                .members
+                .get(&id)
+                .map(|&i| cases.names[i as usize].clone());
             if let Some((_, conv)) = current.as_mut() {
                 conv.messages.push(ReportMessage {
                     message,
@@ -137,6 +146,35 @@ impl Store {
             sink(&mut conv);
         }
         Ok(n)
+    }
+
+    /// Which case each case member message is in (the lowest case id when in several), read
+    /// once: one query over `case_messages` instead of a lookup per message of the report
+    /// (1.1 of about 8 s at 3 M messages).
+    fn report_case_of_messages(&self) -> Result<CaseOfMessage, StoreError> {
+        let mut names = Vec::new();
+        let mut index = HashMap::new();
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, label FROM cases ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (id, label): (i64, String) = (row.get(0)?, row.get(1)?);
+            index.insert(id, names.len() as u32);
+            names.push(format!("#{id} {label}"));
+        }
+        let mut members = HashMap::new();
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT message_id, MIN(case_id) FROM case_messages GROUP BY message_id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (message, case): (i64, i64) = (row.get(0)?, row.get(1)?);
+            if let Some(&i) = index.get(&case) {
+                members.insert(message, i);
+            }
+        }
+        Ok(CaseOfMessage { names, members })
     }
 
     /// Number of conversations (to size the report's fact table once).

@@ -110,7 +110,14 @@ pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
             .join(", ");
         facts_from_files(&pairs, &facts_opts)?
     };
+    let read_s = started.elapsed().as_secs_f64();
     let report = report::compute(&facts, &evidence, &facts_opts, &opts);
+    tracing::info!(
+        conversations = facts.len(),
+        read_s,
+        compute_s = started.elapsed().as_secs_f64() - read_s,
+        "facts read and figures computed"
+    );
 
     let write = |out: &mut dyn Write| -> anyhow::Result<()> {
         report::render::write(format, &report, &facts, lang, out)?;
