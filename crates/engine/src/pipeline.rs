@@ -230,13 +230,21 @@ impl Engine {
         }));
         let s = shared.clone();
         let cfg = config.clone();
-        threads.push(spawn("kv-analyse", move || {
+        threads.push(spawn_background("kv-analyse", move || {
             analyse_loop(&s, &*analyzer, &cfg, to_index)
         }));
         let s = shared.clone();
         let cfg = config.clone();
-        threads.push(spawn("kv-index", move || {
+        threads.push(spawn_background("kv-index", move || {
             index_loop(&s, &cfg, index_rx, to_react)
+        }));
+        // Commits no longer copy the WAL into the database file themselves (that held the
+        // write lock for as long as the copy took, and every ingest request waiting behind
+        // it saw that as latency); this thread checkpoints passively beside them.
+        shared.db.write(|s| s.set_auto_checkpoint(false))?;
+        let s = shared.clone();
+        threads.push(spawn_background("kv-checkpoint", move || {
+            checkpoint_loop(&s)
         }));
         let stages = stages(AlertSink(shared.clone()));
         let s = shared.clone();
@@ -436,6 +444,32 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
         .expect("spawning a pipeline thread")
 }
 
+/// The priority of the derived work (analysis, search index, checkpoints) against the
+/// threads that answer people (intake, HTTP, stages), on the portable 0-99 scale of
+/// `thread-priority`: 37 is Linux niceness 5, so when the cores are busy the scheduler gives
+/// an ingest request's commit about three times the share of an analysis batch, and the
+/// acknowledgement does not wait behind it. Derived work catches up when the burst ends.
+const BACKGROUND_PRIORITY: u8 = 37;
+
+/// Like [`spawn`], for derived work: the thread lowers its own priority first (where the
+/// system refuses, it runs at normal priority and says so once).
+fn spawn_background(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    spawn(name, move || {
+        let lowered = thread_priority::ThreadPriorityValue::try_from(BACKGROUND_PRIORITY)
+            .map_err(|e| e.to_string())
+            .and_then(|p| {
+                thread_priority::set_current_thread_priority(
+                    thread_priority::ThreadPriority::Crossplatform(p),
+                )
+                .map_err(|e| e.to_string())
+            });
+        if let Err(error) = lowered {
+            tracing::warn!(message = "could not lower the priority of a background thread", %error);
+        }
+        f()
+    })
+}
+
 fn reindex_missing(shared: &Shared, mut after: i64, batch: u32) -> Result<(), EngineError> {
     let mut n = 0u64;
     loop {
@@ -523,21 +557,7 @@ fn analyse_loop(
             .collect();
         let per_message = started.elapsed().as_secs_f64() / analysed.len() as f64;
         metrics::histogram!("analysis_seconds_per_message").record(per_message);
-        let rows: Vec<(i64, i64, Analysis)> = analysed
-            .iter()
-            .map(|a| (a.stored.id, a.stored.conversation_id, a.analysis.clone()))
-            .collect();
-        let priorities: Vec<(i64, f64)> = analysed
-            .iter()
-            .filter(|a| a.stored.message.direction == model::Direction::Inbound)
-            .map(|a| {
-                (
-                    a.stored.conversation_id,
-                    crate::stages::priority(&a.stored.message, &a.analysis),
-                )
-            })
-            .collect();
-        if let Err(error) = shared.db.write(|s| s.save_analyses(&rows, &priorities)) {
+        if let Err(error) = save_analyses(shared, &analysed) {
             tracing::error!(message = "saving analyses", %error);
             std::thread::sleep(Duration::from_secs(1));
             continue;
@@ -550,6 +570,54 @@ fn analyse_loop(
         }
         shared.analysed.fetch_max(last, Ordering::AcqRel);
     }
+}
+
+/// How often the checkpoint thread copies the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Checkpoints passively every [`CHECKPOINT_EVERY`] until the engine stops (then SQLite
+/// checkpoints when the last connection closes).
+fn checkpoint_loop(shared: &Shared) {
+    let mut last = Instant::now();
+    while !shared.stop.load(Ordering::Acquire) {
+        std::thread::sleep(Duration::from_millis(100));
+        if last.elapsed() < CHECKPOINT_EVERY {
+            continue;
+        }
+        last = Instant::now();
+        match shared.db.read(|s| s.checkpoint()) {
+            Ok((frames, copied)) => {
+                metrics::gauge!("wal_frames").set(frames as f64);
+                metrics::gauge!("wal_frames_checkpointed").set(copied as f64);
+            }
+            Err(error) => tracing::warn!(message = "checkpoint", %error),
+        }
+    }
+}
+
+/// Analyses per write transaction: the writer connection is shared with the intake, so an
+/// ingest request waits at most one such chunk (a few milliseconds), not a whole batch.
+const SAVE_CHUNK: usize = 200;
+
+fn save_analyses(shared: &Shared, analysed: &[Analysed]) -> Result<(), store::StoreError> {
+    for chunk in analysed.chunks(SAVE_CHUNK) {
+        let rows: Vec<(i64, i64, Analysis)> = chunk
+            .iter()
+            .map(|a| (a.stored.id, a.stored.conversation_id, a.analysis.clone()))
+            .collect();
+        let priorities: Vec<(i64, f64)> = chunk
+            .iter()
+            .filter(|a| a.stored.message.direction == model::Direction::Inbound)
+            .map(|a| {
+                (
+                    a.stored.conversation_id,
+                    crate::stages::priority(&a.stored.message, &a.analysis),
+                )
+            })
+            .collect();
+        shared.db.write(|s| s.save_analyses(&rows, &priorities))?;
+    }
+    Ok(())
 }
 
 fn index_loop(

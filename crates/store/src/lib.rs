@@ -40,6 +40,10 @@ pub use workflow::{AssignmentRow, ClockKind, ClockRow, WorkflowFacet};
 /// The database file inside the data folder.
 pub const DB_FILE: &str = "kundenversteher.sqlite3";
 
+/// WAL pages (16 KiB each) after which a commit checkpoints by itself, unless turned off with
+/// [`Store::set_auto_checkpoint`].
+const AUTO_CHECKPOINT_PAGES: u32 = 10_000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
@@ -101,9 +105,9 @@ impl Store {
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -65536;
-             PRAGMA wal_autocheckpoint = 10000;
              PRAGMA temp_store = MEMORY;",
         )?;
+        conn.pragma_update(None, "wal_autocheckpoint", AUTO_CHECKPOINT_PAGES)?;
         conn.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut conn)?;
         messages::recover_deferred_indexes(&mut conn, path.as_deref())?;
@@ -127,6 +131,44 @@ impl Store {
 
     /// Runs `f` in one IMMEDIATE transaction (takes the write lock at once) and commits.
     /// On error nothing of `f` is kept.
+    /// Turns SQLite's automatic checkpoint on this connection on or off. When on (the default),
+    /// the commit that crosses `wal_autocheckpoint` pages copies the whole WAL into the database
+    /// file while it still holds the write lock, so that one commit (and every writer waiting
+    /// behind it) takes much longer; a server turns it off and calls [`Store::checkpoint`]
+    /// from a thread of its own instead.
+    pub fn set_auto_checkpoint(&self, on: bool) -> Result<(), StoreError> {
+        let pages = if on { AUTO_CHECKPOINT_PAGES } else { 0 };
+        Ok(self.conn.pragma_update(None, "wal_autocheckpoint", pages)?)
+    }
+
+    /// A passive checkpoint: copies the committed WAL frames that no reader still needs into
+    /// the database file, without waiting for (or blocking) readers and writers. Returns the
+    /// frames in the WAL and how many of them are now in the database file.
+    pub fn checkpoint(&self) -> Result<(i64, i64), StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(1)?, r.get(2)?))
+            })?)
+    }
+
+    /// Like `write`, for rows derived from stored messages that the pipeline recomputes when
+    /// they are missing (analyses): the commit does not wait for an fsync
+    /// (`synchronous = NORMAL` for this one transaction). The WAL keeps commits in order, so
+    /// the next durable commit syncs these rows too; a power cut can lose only the newest
+    /// derived rows, which are then computed again, never an acknowledged message.
+    pub(crate) fn write_derived<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let written = self.write(f);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let value = written?;
+        restored?;
+        Ok(value)
+    }
+
     pub(crate) fn write<T>(
         &mut self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
@@ -160,5 +202,63 @@ mod tests {
         assert_eq!(sync, 2, "FULL");
         drop(store);
         Store::open(&dir.path().join("data")).unwrap();
+    }
+
+    fn pragma(store: &Store, name: &str) -> i64 {
+        store
+            .conn()
+            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// A server turns the automatic checkpoint off and checkpoints from another connection:
+    /// the frames a commit left in the WAL reach the database file, and the other connection
+    /// then reads them from there.
+    #[test]
+    fn checkpoint_from_another_connection_copies_the_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = Store::open(dir.path()).unwrap();
+        let other = Store::open(dir.path()).unwrap();
+        writer.set_auto_checkpoint(false).unwrap();
+        assert_eq!(pragma(&writer, "wal_autocheckpoint"), 0);
+        writer
+            .write(|tx| {
+                tx.execute_batch("CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('Zugausfall')")?;
+                Ok(())
+            })
+            .unwrap();
+        let (frames, copied) = other.checkpoint().unwrap();
+        assert!(frames > 0, "the commit is in the WAL");
+        assert_eq!(
+            copied, frames,
+            "nothing pins the WAL, so all of it is copied"
+        );
+        let n: i64 = other
+            .conn()
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        writer.set_auto_checkpoint(true).unwrap();
+        assert_eq!(
+            pragma(&writer, "wal_autocheckpoint"),
+            i64::from(AUTO_CHECKPOINT_PAGES)
+        );
+    }
+
+    /// Derived rows commit without an fsync, and the connection is durable (FULL) again
+    /// afterwards, also when the transaction failed.
+    #[test]
+    fn derived_writes_restore_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let seen = store
+            .write_derived(|tx| Ok(tx.query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))?))
+            .unwrap();
+        assert_eq!(seen, 1, "NORMAL inside");
+        assert_eq!(pragma(&store, "synchronous"), 2, "FULL after");
+        let failed: Result<(), StoreError> =
+            store.write_derived(|tx| Ok(tx.execute_batch("INSERT INTO no_such_table VALUES (1)")?));
+        assert!(failed.is_err());
+        assert_eq!(pragma(&store, "synchronous"), 2, "FULL after a failure");
     }
 }

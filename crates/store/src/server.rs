@@ -166,7 +166,9 @@ impl Store {
         items: &[(i64, i64, Analysis)],
         priorities: &[(i64, f64)],
     ) -> Result<(), StoreError> {
-        self.write(|tx| {
+        // Derived: a message without its analysis is the pipeline's queue, so a lost commit
+        // is recomputed and this one need not wait for the disk.
+        self.write_derived(|tx| {
             let now = time::to_sql(&chrono::Utc::now());
             {
                 let mut put = tx.prepare_cached(
