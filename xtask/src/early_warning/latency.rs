@@ -224,7 +224,9 @@ async fn poll_alerts(client: reqwest::Client, base: String, token: String, seen:
         {
             let now = Instant::now();
             let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
-            for a in body["alerts"].as_array().into_iter().flatten() {
+            // Each entry is a stored alert: `{"alert": {...}, "acknowledged_by", ...}`.
+            for stored in body["alerts"].as_array().into_iter().flatten() {
+                let a = &stored["alert"];
                 if let Some(id) = a["alert_id"].as_str() {
                     seen.entry(id.to_owned()).or_insert((now, a.clone()));
                 }
