@@ -169,7 +169,9 @@ impl Store {
         self.conn.busy_timeout(wait)?;
         let busy = self
             .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            });
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         Ok(busy? == 0)
     }
