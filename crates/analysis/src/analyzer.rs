@@ -10,6 +10,7 @@
 use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
 use model::{Analysis, Sentiment, SentimentLabel, analysis::Scored};
 
+use crate::cases::terms::FastMap;
 use crate::features::{FeatureConfig, Features, Featurizer, Scratch};
 use crate::lexicon;
 use crate::linear::{LinearModel, ModelMeta};
@@ -133,12 +134,12 @@ impl Bank {
 /// Phrases indexed by their first word, matched over token texts in one pass.
 #[derive(Debug, Default)]
 struct PhraseIndex {
-    by_first: std::collections::HashMap<&'static str, Vec<(Vec<&'static str>, f32)>>,
+    by_first: FastMap<&'static str, Vec<(Vec<&'static str>, f32)>>,
 }
 
 impl PhraseIndex {
     fn new(lexicon: &'static [(&'static str, f32)]) -> PhraseIndex {
-        let mut by_first: std::collections::HashMap<_, Vec<_>> = Default::default();
+        let mut by_first: FastMap<_, Vec<_>> = Default::default();
         for &(phrase, w) in lexicon {
             let words: Vec<&'static str> = phrase.split(' ').collect();
             by_first.entry(words[0]).or_default().push((words, w));
@@ -193,7 +194,9 @@ pub struct Analyzer {
     urgency: PhraseIndex,
     insults_en: PhraseIndex,
     /// Stopword -> bit 1 German, 2 English, 4 other.
-    stopwords: std::collections::HashMap<&'static str, u8>,
+    /// Function words per language; looked up for every word of every text, hence the fast
+    /// (not DoS-resistant: the keys are our own word lists) hasher.
+    stopwords: FastMap<&'static str, u8>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -279,7 +282,7 @@ impl Analyzer {
             urgency: PhraseIndex::new(lexicon::URGENCY),
             insults_en: PhraseIndex::new(lexicon::INSULTS_EN),
             stopwords: {
-                let mut m = std::collections::HashMap::new();
+                let mut m = FastMap::default();
                 for (list, bit) in [
                     (lexicon::STOP_DE, 1u8),
                     (lexicon::STOP_EN, 2),

@@ -76,6 +76,7 @@ pub struct Scratch {
     pub tokens: Tokens,
     raw_tokens: Vec<u32>,
     raw_chars: Vec<u32>,
+    merged: Features,
 }
 
 const SEED_STEM: u64 = 1;
@@ -126,6 +127,7 @@ impl Featurizer {
             tokens,
             raw_tokens,
             raw_chars,
+            merged,
         } = scratch;
         raw_tokens.clear();
         raw_chars.clear();
@@ -193,7 +195,7 @@ impl Featurizer {
         out.val.clear();
         push_group(raw_tokens, 1.0, out);
         push_group(raw_chars, cfg.char_weight, out);
-        merge_sorted(out);
+        merge_sorted(out, merged);
     }
 }
 
@@ -223,23 +225,43 @@ fn push_group(raw: &mut [u32], weight: f32, out: &mut Features) {
     }
 }
 
-/// The groups were appended one after another; merge them into one sorted unique list.
-fn merge_sorted(out: &mut Features) {
-    if out.idx.windows(2).all(|w| w[0] < w[1]) {
+/// The two groups were appended one after another, each sorted and unique; merges them into
+/// one sorted unique list (an index in both gets the sum of its two values). A linear merge
+/// through `merged` (swapped in afterwards), not a sort of a fresh copy: it runs for every
+/// analysed message.
+fn merge_sorted(out: &mut Features, merged: &mut Features) {
+    let Some(split) = out.idx.windows(2).position(|w| w[0] >= w[1]) else {
         return;
+    };
+    let (a, b) = out.idx.split_at(split + 1);
+    let (av, bv) = out.val.split_at(split + 1);
+    merged.idx.clear();
+    merged.val.clear();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (idx, v) = match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                i += 1;
+                (a[i - 1], av[i - 1])
+            }
+            std::cmp::Ordering::Greater => {
+                j += 1;
+                (b[j - 1], bv[j - 1])
+            }
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+                (a[i - 1], av[i - 1] + bv[j - 1])
+            }
+        };
+        merged.idx.push(idx);
+        merged.val.push(v);
     }
-    let mut pairs: Vec<(u32, f32)> = out.iter().collect();
-    pairs.sort_unstable_by_key(|p| p.0);
-    out.idx.clear();
-    out.val.clear();
-    for (i, v) in pairs {
-        if out.idx.last() == Some(&i) {
-            *out.val.last_mut().unwrap_or(&mut 0.0) += v;
-        } else {
-            out.idx.push(i);
-            out.val.push(v);
-        }
-    }
+    merged.idx.extend_from_slice(&a[i..]);
+    merged.val.extend_from_slice(&av[i..]);
+    merged.idx.extend_from_slice(&b[j..]);
+    merged.val.extend_from_slice(&bv[j..]);
+    std::mem::swap(out, merged);
 }
 
 #[cfg(test)]
@@ -257,6 +279,38 @@ mod tests {
             "two groups of norm 1 each, got {norm}"
         );
         assert!(f.features("", Lang::De).is_empty());
+    }
+
+    /// The linear merge gives what sorting both runs together and summing equal indices gives,
+    /// also with a run empty, overlapping ends, and runs already in order.
+    #[test]
+    fn merge_of_two_runs_matches_sort_and_sum() {
+        let runs: &[(&[u32], &[u32])] = &[
+            (&[1, 5, 9], &[2, 5, 10, 11]),
+            (&[3, 4], &[]),
+            (&[], &[7, 8]),
+            (&[1, 2], &[3, 4]),
+            (&[8, 9], &[1, 9]),
+            (&[6], &[6]),
+        ];
+        for (a, b) in runs {
+            let mut out = Features::default();
+            for (k, &i) in a.iter().chain(b.iter()).enumerate() {
+                out.idx.push(i);
+                out.val.push(0.5 + k as f32);
+            }
+            let mut want: Vec<(u32, f32)> = Vec::new();
+            let mut pairs: Vec<(u32, f32)> = out.iter().collect();
+            pairs.sort_by_key(|p| p.0);
+            for (i, v) in pairs {
+                match want.last_mut() {
+                    Some(last) if last.0 == i => last.1 += v,
+                    _ => want.push((i, v)),
+                }
+            }
+            merge_sorted(&mut out, &mut Features::default());
+            assert_eq!(out.iter().collect::<Vec<_>>(), want, "{a:?} + {b:?}");
+        }
     }
 
     #[test]

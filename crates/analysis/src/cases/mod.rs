@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::text::{Tokenizer, Tokens};
 
-mod terms;
+pub(crate) mod terms;
 
 use terms::{FastMap, FastSet, Profile, Vocabulary};
 
