@@ -452,7 +452,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
 const BACKGROUND_PRIORITY: u8 = 37;
 
 /// Like [`spawn`], for derived work: the thread lowers its own priority first (where the
-/// system refuses, it runs at normal priority and says so once).
+/// system refuses, it runs at normal priority and logs a warning).
 fn spawn_background(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
     spawn(name, move || {
         let lowered = thread_priority::ThreadPriorityValue::try_from(BACKGROUND_PRIORITY)
@@ -544,7 +544,7 @@ fn analyse_loop(
             continue;
         }
         let started = Instant::now();
-        let analysed: Vec<Analysed> = batch
+        let mut analysed: Vec<Analysed> = batch
             .into_iter()
             .map(|stored| {
                 let analysis = analyzer.analyze(&stored.message);
@@ -557,10 +557,15 @@ fn analyse_loop(
             .collect();
         let per_message = started.elapsed().as_secs_f64() / analysed.len() as f64;
         metrics::histogram!("analysis_seconds_per_message").record(per_message);
-        if let Err(error) = save_analyses(shared, &analysed) {
+        if let Err((saved, error)) = save_analyses(shared, &analysed) {
             tracing::error!(message = "saving analyses", %error);
             std::thread::sleep(Duration::from_secs(1));
-            continue;
+            // The chunks saved before the failure go on (they are no longer in the queue);
+            // the rest is read again.
+            analysed.truncate(saved);
+            if analysed.is_empty() {
+                continue;
+            }
         }
         let last = analysed.last().map(|a| a.stored.id).unwrap_or(cursor);
         cursor = last;
@@ -614,8 +619,9 @@ fn checkpoint_loop(shared: &Shared) {
 /// ingest request waits at most one such chunk (a few milliseconds), not a whole batch.
 const SAVE_CHUNK: usize = 200;
 
-fn save_analyses(shared: &Shared, analysed: &[Analysed]) -> Result<(), store::StoreError> {
-    for chunk in analysed.chunks(SAVE_CHUNK) {
+/// Saves in chunks of [`SAVE_CHUNK`]; on failure returns how many were saved before it.
+fn save_analyses(shared: &Shared, analysed: &[Analysed]) -> Result<(), (usize, store::StoreError)> {
+    for (k, chunk) in analysed.chunks(SAVE_CHUNK).enumerate() {
         let rows: Vec<(i64, i64, Analysis)> = chunk
             .iter()
             .map(|a| (a.stored.id, a.stored.conversation_id, a.analysis.clone()))
@@ -630,7 +636,10 @@ fn save_analyses(shared: &Shared, analysed: &[Analysed]) -> Result<(), store::St
                 )
             })
             .collect();
-        shared.db.write(|s| s.save_analyses(&rows, &priorities))?;
+        shared
+            .db
+            .write(|s| s.save_analyses(&rows, &priorities))
+            .map_err(|error| (k * SAVE_CHUNK, error))?;
     }
     Ok(())
 }
