@@ -2,9 +2,9 @@
 //! cases the live engine kept) into the `report` crate's facts. `kundenversteher report` and
 //! the web interface's figures both read the store through here.
 
-use report::{Annotated, BrandIndex, ConversationFacts, Evidence, FactsBuilder, FactsOptions};
 use std::sync::mpsc;
 
+use report::{Annotated, BrandIndex, ConversationFacts, Evidence, FactsBuilder, FactsOptions};
 use store::{ReportConversation, Store, StoreError};
 
 /// The facts of every conversation in the store, built one conversation at a time (memory:
@@ -48,11 +48,7 @@ pub fn facts_from_store(
         });
         let mut batch = Vec::with_capacity(BATCH);
         let read = store.for_each_report_conversation(|conv| {
-            batch.push(ReportConversation {
-                key: std::mem::take(&mut conv.key),
-                state: std::mem::take(&mut conv.state),
-                messages: std::mem::take(&mut conv.messages),
-            });
+            batch.push(std::mem::take(conv));
             if batch.len() == BATCH {
                 // A send fails only when the worker is gone, which its join below reports.
                 let _ = batches.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));

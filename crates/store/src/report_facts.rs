@@ -9,7 +9,7 @@ use model::{Analysis, Direction, Message, Visibility};
 use crate::{Store, StoreError, time};
 
 /// One conversation as the report sees it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportConversation {
     /// `channel:root external id`, the id docs/METRICS.md defines.
     pub key: String,
