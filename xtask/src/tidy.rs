@@ -15,6 +15,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("model", &[]),
     ("ingest", &["model"]),
     ("analysis", &["model"]),
+    ("embed", &["model", "analysis"]),
     ("workflow", &["model"]),
     ("store", &["model"]),
     ("notify", &["model"]),
@@ -34,7 +35,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "model", "ingest", "analysis", "workflow", "store", "notify", "report", "engine", "web",
+            "model", "ingest", "analysis", "embed", "workflow", "store", "notify", "report",
+            "engine", "web",
         ],
     ),
     (

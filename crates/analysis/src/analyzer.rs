@@ -519,21 +519,27 @@ impl Analyzer {
                 .total_cmp(&x.score)
                 .then_with(|| x.label.cmp(&y.label))
         });
-        for v in [
-            &mut a.relevance,
-            &mut a.toxicity,
-            &mut a.fact_claim,
-            &mut a.churn,
-            &mut a.urgency,
-            &mut a.question,
-        ] {
-            *v = round4(v.clamp(0.0, 1.0));
-        }
-        a.sentiment.confidence = round4(a.sentiment.confidence.clamp(0.0, 1.0));
-        for t in &mut a.topics {
-            t.score = round4(t.score);
-        }
+        round_scores(&mut a);
         a
+    }
+}
+
+/// Clamps every score to 0..=1 and rounds it to four decimals (the last step of every
+/// analysis, also of the accurate tier's).
+pub fn round_scores(a: &mut Analysis) {
+    for v in [
+        &mut a.relevance,
+        &mut a.toxicity,
+        &mut a.fact_claim,
+        &mut a.churn,
+        &mut a.urgency,
+        &mut a.question,
+    ] {
+        *v = round4(v.clamp(0.0, 1.0));
+    }
+    a.sentiment.confidence = round4(a.sentiment.confidence.clamp(0.0, 1.0));
+    for t in &mut a.topics {
+        t.score = round4(t.score);
     }
 }
 

@@ -52,6 +52,9 @@ bundled! {
     /// sentence embedding stacked with the probabilities of the bundled model of the same
     /// task and language (`analysis::dense`); see each head's model card.
     HEADS:
+    "de-sentiment-head", Sentiment, De, true;
+    "de-toxicity-head", Toxicity, De, true;
+    "de-fact-claim-head", FactClaim, De, true;
 }
 
 /// The bundled model for a task and language; for English topics `variant` picks

@@ -7,8 +7,10 @@
 //! The embeddings themselves come from outside (crate `embed`): this module stays pure.
 
 use crate::evaluation::{self, Report, predict_labels_probs};
-use crate::features::Features;
+use crate::features::{Features, Featurizer};
 use crate::linear::{self, Example, LinearModel, TrainConfig};
+use crate::task::Task;
+use crate::text::Lang;
 
 /// Input buckets of a head: 2^11.
 pub const HEAD_BITS: u8 = 11;
@@ -23,6 +25,76 @@ pub enum HeadInput {
     /// The embedding plus the sparse model's calibrated probabilities, each weighted by
     /// `weight` after standardisation (how much the head trusts the sparse model a priori).
     Stacked { weight: f32 },
+}
+
+/// The head recipe of a task, chosen by 5-fold cross-validation on the shared data
+/// (BENCHMARKS.md, "Understanding": sentence-embedding heads).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeadRecipe {
+    /// SVM cost of the head.
+    pub c: f32,
+    /// What the head reads.
+    pub input: HeadInput,
+    /// Bundled models of other tasks whose probabilities are appended to the embedding
+    /// (trained on other data sets, e.g. GermEval 2018 offense for GermEval 2021 toxicity).
+    pub auxiliary: &'static [Task],
+}
+
+impl HeadRecipe {
+    pub fn for_task(task: Task) -> HeadRecipe {
+        let stacked = |weight| HeadInput::Stacked { weight };
+        match task {
+            Task::Sentiment => HeadRecipe {
+                c: 0.1,
+                input: stacked(2.0),
+                auxiliary: &[],
+            },
+            Task::Toxicity => HeadRecipe {
+                c: 0.1,
+                input: stacked(1.0),
+                auxiliary: &[Task::Offense],
+            },
+            Task::FactClaim => HeadRecipe {
+                c: 0.03,
+                input: stacked(1.0),
+                auxiliary: &[],
+            },
+            _ => HeadRecipe {
+                c: 0.1,
+                input: stacked(1.0),
+                auxiliary: &[],
+            },
+        }
+    }
+}
+
+/// The bundled models of a head's auxiliary tasks, loaded once.
+#[derive(Debug, Default)]
+pub struct Auxiliary {
+    models: Vec<(LinearModel, Featurizer)>,
+}
+
+impl Auxiliary {
+    /// The bundled `lang` models of `tasks` (a task without a bundled model is skipped,
+    /// so training and analysis agree on what is appended).
+    pub fn bundled(tasks: &[Task], lang: Lang) -> Auxiliary {
+        let models = tasks
+            .iter()
+            .filter_map(|&t| crate::bundled::model(t, lang, None).ok())
+            .map(|m| {
+                let f = Featurizer::new(m.feature_config());
+                (m, f)
+            })
+            .collect();
+        Auxiliary { models }
+    }
+
+    /// Appends each auxiliary model's class probabilities for `text` to `dense`.
+    pub fn extend(&self, dense: &mut Vec<f32>, text: &str, lang: Lang) {
+        for (m, f) in &self.models {
+            dense.extend(m.predict_text(f, text, lang));
+        }
+    }
 }
 
 /// The head's raw input vector as sparse features: embedding dims, then probabilities.
@@ -230,5 +302,35 @@ mod tests {
             &cfg,
         );
         assert_eq!(again.to_bytes(), bytes, "deterministic");
+    }
+
+    #[test]
+    fn auxiliary_offense_probabilities_rise_for_an_insult() {
+        let aux = Auxiliary::bundled(HeadRecipe::for_task(Task::Toxicity).auxiliary, Lang::De);
+        let model = crate::bundled::model(Task::Offense, Lang::De, None).expect("bundled");
+        let offense = model
+            .classes()
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case("offense"))
+            .expect("an OFFENSE class");
+        let probs = |text: &str| {
+            let mut v = vec![0.5f32];
+            aux.extend(&mut v, text, Lang::De);
+            v
+        };
+        let calm = probs("Danke für die schnelle Antwort, der Zug kam pünktlich.");
+        let rude = probs("Ihr seid doch alle komplett bescheuerte Vollidioten.");
+        assert_eq!(
+            calm.len(),
+            1 + model.classes().len(),
+            "appended after the embedding"
+        );
+        assert_eq!(calm[0], 0.5, "the embedding is kept");
+        assert!(
+            rude[1 + offense] > 0.5 && calm[1 + offense] < 0.5,
+            "offense probability calm {} rude {}",
+            calm[1 + offense],
+            rude[1 + offense]
+        );
     }
 }

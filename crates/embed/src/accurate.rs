@@ -7,7 +7,7 @@ use std::path::Path;
 
 use analysis::Analyzer;
 use analysis::bundled::{self, Bundled};
-use analysis::dense::head_input;
+use analysis::dense::{Auxiliary, HeadRecipe, head_input};
 use analysis::features::Featurizer;
 use analysis::linear::LinearModel;
 use analysis::task::Task;
@@ -24,6 +24,7 @@ struct Head {
     lang: Lang,
     sparse: LinearModel,
     featurizer: Featurizer,
+    auxiliary: Auxiliary,
     head: LinearModel,
 }
 
@@ -67,6 +68,7 @@ impl AccurateAnalyzer {
                 task: b.task,
                 lang: b.lang,
                 featurizer: Featurizer::new(sparse.feature_config()),
+                auxiliary: Auxiliary::bundled(HeadRecipe::for_task(b.task).auxiliary, b.lang),
                 sparse,
                 head,
             });
@@ -111,9 +113,12 @@ impl AccurateAnalyzer {
             for h in self.heads.iter().filter(|h| h.lang == lang) {
                 let x = h.featurizer.features(text, lang);
                 let sparse = h.sparse.probabilities(&x);
-                let p = h.head.probabilities(&head_input(e, Some(&sparse)));
+                let mut dense = e.clone();
+                h.auxiliary.extend(&mut dense, text, lang);
+                let p = h.head.probabilities(&head_input(&dense, Some(&sparse)));
                 analysis::analyzer::apply_probabilities(&mut out[i], h.task, &h.head.meta, &p);
             }
+            analysis::analyzer::round_scores(&mut out[i]);
         }
         Ok(out)
     }

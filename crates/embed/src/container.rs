@@ -105,7 +105,10 @@ impl Container {
         if c.i32()? != QK {
             return Err(EmbedError::Corrupt("block size is not 32"));
         }
-        if header.heads == 0 || header.hidden % header.heads != 0 || header.hidden % QK != 0 {
+        if header.heads == 0
+            || !header.hidden.is_multiple_of(header.heads)
+            || !header.hidden.is_multiple_of(QK)
+        {
             return Err(EmbedError::Corrupt("inconsistent sizes"));
         }
         // The package's own tokenizer: pieces, special ids, offsets, scores, blob, norm map.
@@ -137,8 +140,11 @@ impl Container {
                 DType::F32 => elems * 4,
                 DType::Q4_0 => elems / QK * Q4_BLOCK_BYTES,
             };
-            let end = offset.checked_add(nbytes).unwrap_or(usize::MAX);
-            if nbytes < want || end > bytes.len() || (dtype == DType::Q4_0 && elems % QK != 0) {
+            let end = offset.saturating_add(nbytes);
+            if nbytes < want
+                || end > bytes.len()
+                || (dtype == DType::Q4_0 && !elems.is_multiple_of(QK))
+            {
                 return Err(EmbedError::Corrupt("tensor out of bounds"));
             }
             tensors.insert(

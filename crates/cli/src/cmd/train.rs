@@ -31,6 +31,11 @@ pub struct Args {
     pub output: PathBuf,
     #[command(flatten)]
     pub hyper: Hyper,
+    /// With `--embeddings DIR`: writes the accurate tier's head (a linear model over the
+    /// sentence embedding, stacked with the probabilities of the sparse model trained by the
+    /// same command on the same data) instead of the sparse model.
+    #[command(flatten)]
+    pub dense: super::eval::DenseArgs,
 }
 
 /// Hyperparameters shared by `train` and `eval --cv`; unset ones come from the task's recipe.
@@ -60,6 +65,10 @@ pub struct Hyper {
     /// Negation marking on/off.
     #[arg(long)]
     pub negation: Option<bool>,
+    /// Least recall of every class when the decision rule is tuned (internal CV on the
+    /// training data only), e.g. 0.5 for GermEval 2017's rare positive class.
+    #[arg(long)]
+    pub recall_floor: Option<f32>,
 }
 
 impl Hyper {
@@ -101,6 +110,10 @@ impl Hyper {
         }
         if let Some(n) = self.negation {
             cfg.features.negation = n;
+        }
+        if let Some(r) = self.recall_floor {
+            anyhow::ensure!((0.0..1.0).contains(&r), "--recall-floor must be in 0..1");
+            cfg.recall_floor = r;
         }
         Ok(cfg)
     }
@@ -181,7 +194,17 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(!examples.is_empty(), "no training examples");
     let lang = main_lang(&examples);
     let cfg = args.hyper.config(args.task, lang)?;
-    let mut model = linear::train(args.task.name(), &examples, &cfg);
+    let mut model = match &args.dense.embeddings {
+        Some(dir) => {
+            anyhow::ensure!(
+                args.also.is_empty(),
+                "--also does not work with --embeddings"
+            );
+            let dense = args.dense.inputs(dir, args.task, &examples)?;
+            train_head(args.task, &examples, &dense, &args.dense, &cfg)
+        }
+        None => linear::train(args.task.name(), &examples, &cfg),
+    };
     let mut sources: Vec<String> = args
         .files
         .iter()
@@ -205,6 +228,35 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
         bytes.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The accurate tier's head for `task`: trained on the embeddings plus, when stacked, the
+/// out-of-fold probabilities of the sparse model (the bundled model's recipe on this data).
+pub fn train_head(
+    task: Task,
+    examples: &[Example],
+    emb: &[Vec<f32>],
+    dense: &super::eval::DenseArgs,
+    cfg: &TrainConfig,
+) -> linear::LinearModel {
+    use analysis::dense::{HeadInput, head_config, head_input};
+    let recipe = dense.recipe(task);
+    let input = recipe.input;
+    let classes = linear::class_names(examples);
+    let oof = match input {
+        HeadInput::Stacked { .. } => {
+            let feats = linear::featurize(examples, cfg.features);
+            linear::train_features_oof(task.name(), &feats, examples, &classes, cfg).1
+        }
+        HeadInput::Embedding => Vec::new(),
+    };
+    let inputs: Vec<_> = emb
+        .iter()
+        .enumerate()
+        .map(|(i, e)| head_input(e, oof.get(i).map(Vec::as_slice)))
+        .collect();
+    let head_cfg = head_config(cfg, recipe.c);
+    analysis::dense::train_head(task.name(), &inputs, examples, &classes, input, &head_cfg)
 }
 
 fn file_name(p: &Path) -> String {

@@ -1,6 +1,7 @@
 //! `classify`, `train`, `eval` end to end: bad input to classify (invalid JSON line, empty and
 //! 1 MB texts) gives one result per line and goes on; eval prints the documented JSON shape;
-//! train writes the same bytes twice.
+//! train writes the same bytes twice; `classify --embeddings` runs the accurate tier (when
+//! the embedding model is installed, as `.ci/run` does).
 
 use std::io::Write;
 use std::process::Stdio;
@@ -8,9 +9,14 @@ use std::process::Stdio;
 use super::{Run, kv, shared};
 
 fn classify(input: &[u8], format: &str) -> Run {
+    classify_with(input, &["--format", format])
+}
+
+fn classify_with(input: &[u8], args: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let mut child = kv(&dir.path().join("data"))
-        .args(["classify", "--format", format])
+        .arg("classify")
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -64,6 +70,44 @@ fn classify_bad_lines_go_on() {
     assert_eq!(lines[3]["id"], "c");
     assert_eq!(lines[3]["language"], "de");
     assert!(lines[4]["error"].as_str().unwrap().contains("text"));
+}
+
+#[test]
+fn classify_with_embeddings_runs_the_accurate_tier_and_reports_bad_lines() {
+    let model =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/embed-model");
+    if !model.join(".complete").exists() {
+        eprintln!(
+            "SKIPPED: no embedding model in {} (.ci/run installs it)",
+            model.display()
+        );
+        return;
+    }
+    let input = [
+        r#"{"id":"a","text":"Ihr seid doch alle komplett bescheuerte Vollidioten."}"#,
+        "{broken",
+        r#"{"id":"b","text":"Danke an das freundliche Team im ICE, super Service heute!"}"#,
+        "",
+    ]
+    .join("\n");
+    let run = classify_with(input.as_bytes(), &["--embeddings", model.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let fast = classify(input.as_bytes(), "jsonl");
+    let parse = |out: &str| -> Vec<serde_json::Value> {
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (acc, fast) = (parse(&run.stdout), parse(&fast.stdout));
+    assert_eq!(acc.len(), 3, "{}", run.stdout);
+    assert!(acc[1]["error"].as_str().unwrap().contains("invalid JSON"));
+    assert!(acc[0]["model_version"].as_str().unwrap().contains("+e5-"));
+    assert!(acc[0]["toxicity"].as_f64().unwrap() > 0.5, "{}", acc[0]);
+    assert_eq!(acc[2]["sentiment"]["label"], "positive", "{}", acc[2]);
+    // The heads replace their fields; the others are the fast path's.
+    assert_ne!(acc[0]["toxicity"], fast[0]["toxicity"]);
+    assert_eq!(acc[0]["relevance"], fast[0]["relevance"]);
+    assert_eq!(acc[2]["topics"], fast[2]["topics"]);
 }
 
 #[test]

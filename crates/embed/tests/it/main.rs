@@ -74,3 +74,69 @@ fn bad_input_does_not_stop_the_batch() {
     assert_eq!(out.len(), texts.len());
     assert!(out.iter().all(|a| a.model_version == acc.version()));
 }
+
+#[test]
+fn heads_decide_sentiment_toxicity_and_fact_claims_the_rest_is_the_fast_path() {
+    let Some(acc) = accurate() else { return };
+    let fast = analysis::Analyzer::new();
+    let texts = [
+        "Danke an das freundliche Team im ICE, super Service heute!",
+        "Schon wieder 40 Minuten Verspätung und kein Anschluss, eine Zumutung.",
+        "Ihr seid doch alle komplett bescheuerte Vollidioten, haltet endlich die Fresse.",
+        "Laut Statistischem Bundesamt sind 2019 über 20 Prozent der Fernzüge ausgefallen.",
+        "The package arrived two weeks late and nobody got back to me.",
+    ];
+    let out = acc.analyze_batch(&texts).expect("analyses");
+    use model::SentimentLabel::{Negative, Positive};
+    assert_eq!(out[0].sentiment.label, Positive, "{:?}", out[0].sentiment);
+    assert_eq!(out[1].sentiment.label, Negative, "{:?}", out[1].sentiment);
+    assert!(out[2].toxicity > 0.5, "insult toxicity {}", out[2].toxicity);
+    assert!(out[0].toxicity < 0.5, "thanks toxicity {}", out[0].toxicity);
+    assert!(
+        out[3].fact_claim > out[0].fact_claim,
+        "statistic {} vs thanks {}",
+        out[3].fact_claim,
+        out[0].fact_claim
+    );
+    for (text, a) in texts.iter().zip(&out) {
+        let f = fast.analyze(text);
+        assert_eq!(a.language, f.language);
+        assert_eq!(a.relevance, f.relevance, "no relevance head: fast path");
+        assert_eq!(a.topics, f.topics);
+        assert_eq!(a.churn, f.churn);
+    }
+    // English has no head yet: the fast analysis with the tier's version.
+    let en = fast.analyze(texts[4]);
+    assert_eq!(out[4].sentiment, en.sentiment);
+    assert_eq!(out[4].toxicity, en.toxicity);
+}
+
+/// On real comments (GermEval 2021; the heads were trained on this file, so this checks that
+/// the heads are wired to the right inputs, not how well they generalise - BENCHMARKS.md has
+/// the cross-validated figures).
+#[test]
+fn heads_agree_with_gold_labels_on_real_comments() {
+    let Some(acc) = accurate() else { return };
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/germeval2021/GermEval21_TrainData.csv");
+    let (msgs, _) = ingest::corpus::read_named("germeval2021", &path).expect("reads");
+    let sample: Vec<_> = msgs.iter().take(120).collect();
+    let texts: Vec<&str> = sample.iter().map(|m| m.text.as_str()).collect();
+    let out = acc.analyze_batch(&texts).expect("analyses");
+    let label = |m: &model::Message, key: &str| m.labels.get(key).cloned();
+    let (mut right_tox, mut right_fact, mut n) = (0, 0, 0);
+    for (m, a) in sample.iter().zip(&out) {
+        let (Some(tox), Some(fact)) = (label(m, "toxicity"), label(m, "fact_claim")) else {
+            continue;
+        };
+        n += 1;
+        right_tox += usize::from((a.toxicity > 0.5) == (tox == "toxic"));
+        right_fact += usize::from((a.fact_claim > 0.5) == (fact == "fact"));
+    }
+    assert!(n >= 100, "{n} labelled comments");
+    let (tox, fact) = (right_tox as f64 / n as f64, right_fact as f64 / n as f64);
+    assert!(
+        tox >= 0.75 && fact >= 0.75,
+        "toxicity {tox:.2}, fact {fact:.2}"
+    );
+}
