@@ -55,6 +55,7 @@ bundled! {
     "de-sentiment-head", Sentiment, De, true;
     "de-toxicity-head", Toxicity, De, true;
     "de-fact-claim-head", FactClaim, De, true;
+    "en-sentiment-head", Sentiment, En, true;
 }
 
 /// The bundled model for a task and language; for English topics `variant` picks
