@@ -111,6 +111,14 @@ async fn failed_deliveries_are_retried_with_backoff() {
     notifier.send(&serde_json::json!({"n": 1})).unwrap();
     wait_for(1, &r).await;
     assert_eq!(r.got.lock().unwrap().len(), 1);
+    // The receiver records the body before it answers; the notifier counts the delivery
+    // when the answer arrives, a moment later.
+    for _ in 0..500 {
+        if notifier.stats().delivered >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let stats = notifier.stats();
     assert_eq!(stats.retried, 2);
     assert_eq!(stats.delivered, 1);
