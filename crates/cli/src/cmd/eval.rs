@@ -63,9 +63,9 @@ pub struct DenseArgs {
     /// Weight of the sparse model's probabilities in a stacked head (after standardisation).
     #[arg(long)]
     pub stack_weight: Option<f32>,
-    /// Where embeddings of a data set are cached between runs.
-    #[arg(long, value_name = "DIR", default_value = "target/embed-cache")]
-    pub embed_cache: PathBuf,
+    /// Where embeddings of a data set are cached between runs [default: DATA_DIR/embed-cache].
+    #[arg(long, value_name = "DIR")]
+    pub embed_cache: Option<PathBuf>,
 }
 
 impl DenseArgs {
@@ -95,6 +95,7 @@ impl DenseArgs {
     /// followed by the recipe's auxiliary probabilities.
     pub fn inputs(
         &self,
+        settings: &Settings,
         dir: &std::path::Path,
         task: Task,
         examples: &[analysis::linear::Example],
@@ -106,7 +107,11 @@ impl DenseArgs {
             t.elapsed().as_secs_f64()
         );
         let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
-        let mut dense = embed::cached(&enc, &texts, &self.embed_cache)?;
+        let cache = self
+            .embed_cache
+            .clone()
+            .unwrap_or_else(|| settings.data_dir.join("embed-cache"));
+        let mut dense = embed::cached(&enc, &texts, &cache)?;
         let lang = main_lang(examples);
         let aux = analysis::dense::Auxiliary::bundled(self.recipe(task).auxiliary, lang);
         for (d, e) in dense.iter_mut().zip(examples) {
@@ -116,7 +121,7 @@ impl DenseArgs {
     }
 }
 
-pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
     if args.task == "suggest" {
         let train = args
             .train
@@ -138,7 +143,7 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
         if let Some(dir) = &args.dense.embeddings {
             anyhow::ensure!(extra.is_empty(), "--also does not work with --embeddings");
             let recipe = args.dense.recipe(task);
-            let dense = args.dense.inputs(dir, task, &examples)?;
+            let dense = args.dense.inputs(settings, dir, task, &examples)?;
             let head_cfg = analysis::dense::head_config(&cfg, recipe.c);
             analysis::dense::cross_validate_head(
                 task.name(),

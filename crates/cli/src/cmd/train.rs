@@ -188,7 +188,7 @@ pub fn main_lang(examples: &[Example]) -> analysis::text::Lang {
     }
 }
 
-pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, settings: &Settings) -> anyhow::Result<ExitCode> {
     let mut examples = load_examples(args.task, &args.format, &args.files)?;
     examples.extend(load_also(args.task, &args.also)?);
     anyhow::ensure!(!examples.is_empty(), "no training examples");
@@ -200,7 +200,7 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
                 args.also.is_empty(),
                 "--also does not work with --embeddings"
             );
-            let dense = args.dense.inputs(dir, args.task, &examples)?;
+            let dense = args.dense.inputs(settings, dir, args.task, &examples)?;
             train_head(args.task, &examples, &dense, &args.dense, &cfg)
         }
         None => linear::train(args.task.name(), &examples, &cfg),
