@@ -292,6 +292,21 @@ impl Store {
         })
     }
 
+    /// Clears the SLA state and due time of conversations (resolved: no clock runs); team,
+    /// assignee and priority stay as they are.
+    pub fn clear_sla_facets(&mut self, ids: &[i64]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE conversation_facets SET sla_state = NULL, sla_due_at = NULL
+                 WHERE conversation_id = ?1",
+            )?;
+            for id in ids {
+                stmt.execute([id])?;
+            }
+            Ok(())
+        })
+    }
+
     /// Sets only the team facet (conversations routed for the record).
     pub fn set_conversation_teams(&mut self, teams: &[(i64, String)]) -> Result<(), StoreError> {
         self.write(|tx| {

@@ -434,17 +434,11 @@ impl Workflow {
             let id = row.conversation_id;
             match row.kind {
                 ClockKind::Resolved => {
-                    if let Some(team) = self.live.get(&id).map(|l| l.team.clone()) {
+                    if self.live.contains_key(&id) {
                         self.close(id, ctx, touched);
-                        let facet = WorkflowFacet {
-                            conversation_id: id,
-                            team: Some(team),
-                            assignee: None,
-                            priority: None,
-                            sla_state: None,
-                            sla_due_at: None,
-                        };
-                        if let Err(error) = ctx.db.write(|s| s.set_workflow_facets(&[facet])) {
+                        // The owner stays on the record (who solved it, possibly assigned by
+                        // hand a moment ago); only the workload and the clock end.
+                        if let Err(error) = ctx.db.write(|s| s.clear_sla_facets(&[id])) {
                             tracing::error!(message = "clearing workflow facets", %error);
                         }
                     }

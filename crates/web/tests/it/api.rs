@@ -268,6 +268,8 @@ async fn act_on_a_conversation() {
         )
         .await;
     assert_eq!(status, 200);
+    // The workflow stage ends the clock of a resolved conversation; its owner stays.
+    server.tick().await;
 
     let (_, conv) = agent.get(&format!("/api/v1/conversations/{id}")).await;
     assert_eq!(conv["messages"].as_array().unwrap().len(), 2, "{conv}");

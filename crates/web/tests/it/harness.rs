@@ -84,6 +84,17 @@ impl TestServer {
         );
     }
 
+    /// Waits until the pipeline's stages have ticked (they saw what agents did so far).
+    pub async fn tick(&self) {
+        assert!(
+            self.state
+                .engine()
+                .next_ticks(std::time::Duration::from_secs(30))
+                .await,
+            "the stages did not tick"
+        );
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
