@@ -632,12 +632,12 @@ fn memory(args: &[String]) -> anyhow::Result<()> {
     let copies: usize = args.first().map(|s| s.parse()).transpose()?.unwrap_or(12);
     let cases = case_params(args)?;
     println!(
-        "| copy | days of data | live cases | members of live cases | retired cases | terms | index entries | band entries | detector streams | max RSS (MB) |"
+        "| copy | days of data | live cases | members of live cases | retired cases | terms | index entries | band entries | entries held | detector streams | max RSS (MB) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     long_stream(copies, cases, |c, f, streams| {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {streams} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {streams} | {} |",
             c + 1,
             8 * (c + 1),
             f.live_cases,
@@ -646,6 +646,7 @@ fn memory(args: &[String]) -> anyhow::Result<()> {
             f.terms,
             f.index_entries,
             f.band_entries,
+            f.held_entries,
             max_rss_mb().map_or("-".into(), |m| format!("{m:.0}")),
         );
     })
@@ -781,6 +782,13 @@ mod tests {
         );
         assert!(
             bounded(second.0.band_entries, last.0.band_entries),
+            "{seen:#?}"
+        );
+        // entries of retired cases are dropped once the entries held have doubled
+        let live = |f: &analysis::cases::Footprint| f.index_entries + f.band_entries;
+        assert!(
+            seen.iter()
+                .all(|(f, _)| f.held_entries <= 3 * live(f).max(4096)),
             "{seen:#?}"
         );
         assert!(bounded(second.0.terms, last.0.terms), "{seen:#?}");

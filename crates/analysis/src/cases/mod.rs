@@ -149,6 +149,74 @@ struct CaseState {
     label_at: u64,
 }
 
+/// A list of the index or a band: newest last, bounded.
+#[derive(Debug, Clone)]
+struct Postings<T> {
+    entries: VecDeque<T>,
+    /// [`Casebook::retired`] when entries of retired cases were last removed: while it has
+    /// not changed, a full list has none to remove.
+    clean_at: u64,
+}
+
+impl<T> Default for Postings<T> {
+    fn default() -> Self {
+        Postings {
+            entries: VecDeque::new(),
+            clean_at: 0,
+        }
+    }
+}
+
+/// A set of case numbers: one bit per number from the oldest live case on. Numbers only
+/// grow, so words at the front empty out as cases retire and are dropped; a case that stays
+/// live for months keeps one bit for every case opened since (about 1 MB a year at 25,000
+/// new cases a day).
+#[derive(Debug, Clone, Default)]
+struct LiveSet {
+    /// Number of the first bit of `words[0]` (a multiple of 64).
+    base: u32,
+    words: VecDeque<u64>,
+}
+
+impl LiveSet {
+    fn insert(&mut self, n: u32) {
+        if self.words.is_empty() {
+            self.base = n & !63;
+        }
+        let word = ((n - self.base) / 64) as usize;
+        if word >= self.words.len() {
+            self.words.resize(word + 1, 0);
+        }
+        self.words[word] |= 1 << (n % 64);
+    }
+
+    fn remove(&mut self, n: u32) {
+        if let Some(word) = n.checked_sub(self.base).map(|d| (d / 64) as usize)
+            && let Some(w) = self.words.get_mut(word)
+        {
+            *w &= !(1 << (n % 64));
+        }
+        while self.words.front() == Some(&0) {
+            self.words.pop_front();
+            self.base += 64;
+        }
+    }
+
+    fn contains(&self, n: u32) -> bool {
+        n.checked_sub(self.base)
+            .and_then(|d| self.words.get((d / 64) as usize))
+            .is_some_and(|w| w >> (n % 64) & 1 == 1)
+    }
+}
+
+/// A live case in [`Casebook::cases`].
+#[derive(Debug, Clone)]
+struct Live {
+    /// Data time (seconds) of the latest member.
+    last_seen: i64,
+    state: Box<CaseState>,
+}
+
 /// Sizes of the grouper's in-memory structures (for tests and diagnostics).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Footprint {
@@ -160,10 +228,13 @@ pub struct Footprint {
     pub retired_cases: u64,
     /// Terms in the vocabulary.
     pub terms: usize,
-    /// (term, case) entries in the candidate index.
+    /// (term, case) entries of live cases in the candidate index.
     pub index_entries: usize,
-    /// (SimHash, case) entries in the near-duplicate bands.
+    /// (SimHash, case) entries of live cases in the near-duplicate bands.
     pub band_entries: usize,
+    /// Index and band entries held, including those of retired cases not dropped yet (at
+    /// most about twice the live ones).
+    pub held_entries: usize,
 }
 
 /// The online case grouper. Feed messages in data-time order with [`Casebook::add`].
@@ -172,8 +243,10 @@ pub struct Casebook {
     tokenizer: Tokenizer,
     tokens: Tokens,
     vocab: Vocabulary,
-    /// Live cases by number.
-    cases: FastMap<u32, CaseState>,
+    /// Live cases by number. The map holds only what candidate filtering reads for every
+    /// candidate (the last message's time); the rest sits behind a box, so the map stays
+    /// small enough for the caches (it is probed for up to ~200 candidates per message).
+    cases: FastMap<u32, Live>,
     /// Number of the next case.
     next: u32,
     /// Retired cases by number, when the casebook keeps them ([`Casebook::with_archive`]).
@@ -183,9 +256,19 @@ pub struct Casebook {
     now: i64,
     next_sweep: i64,
     /// Term -> recent cases whose profile holds it (newest last, bounded).
-    index: FastMap<u32, VecDeque<u32>>,
+    index: FastMap<u32, Postings<u32>>,
     /// Four LSH bands of the SimHash -> (simhash, case), newest last, bounded.
-    bands: [FastMap<u16, VecDeque<(u64, u32)>>; 4],
+    bands: [FastMap<u16, Postings<(u64, u32)>>; 4],
+    /// Entries of `index` and `bands` held, and held after their last clean-up. Entries of
+    /// retired cases are dropped lazily: skipped when read, removed from a list that
+    /// overflows its cap, and from all lists once the entries held have doubled (sweeping
+    /// every list at each retirement cost a tenth of the grouper's time). Reads and caps
+    /// see exactly the live entries, so grouping is the same as with eager removal.
+    held: usize,
+    held_after_clean: usize,
+    /// The numbers of the live cases as a bit set: the index and band lists are filtered
+    /// with it entry by entry, which probing `cases` made cache-miss bound.
+    live: LiveSet,
 }
 
 impl std::fmt::Debug for Casebook {
@@ -220,6 +303,9 @@ impl Casebook {
             next_sweep: i64::MIN,
             index: FastMap::default(),
             bands: Default::default(),
+            held: 0,
+            held_after_clean: 0,
+            live: LiveSet::default(),
         }
     }
 
@@ -279,7 +365,7 @@ impl Casebook {
         for (i, band) in self.bands.iter().enumerate() {
             let key = (p.simhash >> (16 * i)) as u16;
             if let Some(list) = band.get(&key) {
-                for &(h, c) in list.iter().rev() {
+                for &(h, c) in list.entries.iter().rev() {
                     if (h ^ p.simhash).count_ones() <= self.config.near_duplicate_bits
                         && self.is_active(c, at)
                     {
@@ -294,7 +380,7 @@ impl Casebook {
     fn is_active(&self, case: u32, at: Timestamp) -> bool {
         self.cases
             .get(&case)
-            .is_some_and(|s| (at - s.case.last_seen).num_seconds() <= self.config.window_secs)
+            .is_some_and(|l| at.timestamp() - l.last_seen <= self.config.window_secs)
     }
 
     /// Whether a message with `topics` agrees with the case's analysed members (see
@@ -323,45 +409,64 @@ impl Casebook {
         let mut gone: Vec<u32> = self
             .cases
             .iter()
-            .filter(|(_, s)| s.case.last_seen.timestamp() < horizon)
+            .filter(|(_, l)| l.last_seen < horizon)
             .map(|(&n, _)| n)
             .collect();
         if !gone.is_empty() {
             gone.sort_unstable();
             self.retired += gone.len() as u64;
             for n in gone {
-                let Some(mut state) = self.cases.remove(&n) else {
+                let Some(Live { state, .. }) = self.cases.remove(&n) else {
                     continue;
                 };
+                self.live.remove(n);
+                let mut state = *state;
                 if let Some(archive) = &mut self.archive {
                     state.case.label = label(&state.terms, &self.vocab, state.case.size);
                     archive.insert(n, state.case);
                 }
             }
-            let live = &self.cases;
-            self.index.retain(|_, list| {
-                list.retain(|c| live.contains_key(c));
-                !list.is_empty()
-            });
-            for band in &mut self.bands {
-                band.retain(|_, list| {
-                    list.retain(|(_, c)| live.contains_key(c));
-                    !list.is_empty()
-                });
+            if self.held > 2 * self.held_after_clean.max(4096) {
+                self.drop_retired_entries();
             }
         }
         if self.vocab.len() > self.config.vocabulary_cap {
             let mut held = vec![false; self.vocab.terms.len()];
-            for state in self.cases.values() {
-                for &t in state.terms.keys() {
+            for live in self.cases.values() {
+                for &t in live.state.terms.keys() {
                     held[t as usize] = true;
                 }
             }
             let keep = self.config.vocabulary_cap / 4 * 3;
             for t in self.vocab.forget(horizon, &held, keep) {
-                self.index.remove(&t);
+                if let Some(list) = self.index.remove(&t) {
+                    self.held -= list.entries.len();
+                }
             }
         }
+    }
+
+    /// Removes the index and band entries of retired cases from every list.
+    fn drop_retired_entries(&mut self) {
+        let live = &self.live;
+        let mut held = 0;
+        let retired = self.retired;
+        self.index.retain(|_, list| {
+            list.entries.retain(|&c| live.contains(c));
+            list.clean_at = retired;
+            held += list.entries.len();
+            !list.entries.is_empty()
+        });
+        for band in &mut self.bands {
+            band.retain(|_, list| {
+                list.entries.retain(|&(_, c)| live.contains(c));
+                list.clean_at = retired;
+                held += list.entries.len();
+                !list.entries.is_empty()
+            });
+        }
+        self.held = held;
+        self.held_after_clean = held;
     }
 
     fn best_match(&self, p: &Profile, at: Timestamp, topics: Option<&[Scored]>) -> Option<u32> {
@@ -382,8 +487,10 @@ impl Casebook {
         for (q, &(t, _)) in query.iter().enumerate() {
             if let Some(list) = self.index.get(&t) {
                 pairs.extend(
-                    list.iter()
+                    list.entries
+                        .iter()
                         .rev()
+                        .filter(|&&c| self.live.contains(c))
                         .take(CANDIDATES_PER_TERM)
                         .map(|&c| (c, q as u8)),
                 );
@@ -401,11 +508,19 @@ impl Casebook {
         let mut best: Option<(f32, u32)> = None;
         for group in pairs.chunk_by(|a, b| a.0 == b.0) {
             let c = group[0].0;
-            if !group.iter().any(|&(_, q)| query[q as usize].1 >= salient) || !self.is_active(c, at)
+            // Cheap bounds first (no case state touched): a candidate needs a salient term,
+            // and `min_shared_words` shared terms unless one of them is an identifier (the
+            // terms the index found are all it can share).
+            if !group.iter().any(|&(_, q)| query[q as usize].1 >= salient)
+                || (group.len() < self.config.min_shared_words
+                    && !group
+                        .iter()
+                        .any(|&(_, q)| self.vocab.terms[query[q as usize].0 as usize].identifier))
+                || !self.is_active(c, at)
             {
                 continue;
             }
-            let state = &self.cases[&c];
+            let state = &self.cases[&c].state;
             let size = state.case.size as f32;
             let (mut score, mut shared, mut identifier) = (0.0f32, 0usize, false);
             for &(_, q) in group {
@@ -455,27 +570,31 @@ impl Casebook {
     fn open_case(&mut self, message: &Message) -> u32 {
         let n = self.next;
         self.next += 1;
+        self.live.insert(n);
         self.cases.insert(
             n,
-            CaseState {
-                case: Case {
-                    case_id: format!("case-{}", n + 1),
-                    label: String::new(),
-                    first_seen: message.created_at,
-                    last_seen: message.created_at,
-                    size: 0,
-                    customers: 0,
-                    sentiment: SentimentMix::default(),
-                    channels: BTreeMap::new(),
-                    topics: BTreeMap::new(),
-                    samples: Vec::new(),
-                    messages: Vec::new(),
-                },
-                customers: FastSet::default(),
-                terms: FastMap::default(),
-                analysed: 0,
-                untopical: 0,
-                label_at: 0,
+            Live {
+                last_seen: message.created_at.timestamp(),
+                state: Box::new(CaseState {
+                    case: Case {
+                        case_id: format!("case-{}", n + 1),
+                        label: String::new(),
+                        first_seen: message.created_at,
+                        last_seen: message.created_at,
+                        size: 0,
+                        customers: 0,
+                        sentiment: SentimentMix::default(),
+                        channels: BTreeMap::new(),
+                        topics: BTreeMap::new(),
+                        samples: Vec::new(),
+                        messages: Vec::new(),
+                    },
+                    customers: FastSet::default(),
+                    terms: FastMap::default(),
+                    analysed: 0,
+                    untopical: 0,
+                    label_at: 0,
+                }),
             },
         );
         n
@@ -483,7 +602,9 @@ impl Casebook {
 
     fn join(&mut self, c: u32, message: &Message, analysis: Option<&Analysis>, p: &Profile) {
         let config = &self.config;
-        let state = self.cases.get_mut(&c).expect("a live case");
+        let live = self.cases.get_mut(&c).expect("a live case");
+        live.last_seen = live.last_seen.max(message.created_at.timestamp());
+        let state = &mut *live.state;
         let case = &mut state.case;
         case.size += 1;
         case.first_seen = case.first_seen.min(message.created_at);
@@ -531,15 +652,12 @@ impl Casebook {
             });
         }
         // Case profile: the message's most salient terms.
+        let mut new_terms: Vec<u32> = Vec::new();
         for &(t, _) in &p.vector {
             let n = state.terms.entry(t).or_insert(0);
             *n += 1;
             if *n == 1 {
-                let list = self.index.entry(t).or_default();
-                list.push_back(c);
-                if list.len() > INDEX_CAP {
-                    list.pop_front();
-                }
+                new_terms.push(t);
             }
         }
         if state.terms.len() > 2 * config.case_terms {
@@ -549,26 +667,35 @@ impl Casebook {
             v.truncate(config.case_terms);
             state.terms = v.into_iter().collect();
         }
-        if p.tokens >= config.near_duplicate_min_tokens {
-            for (i, band) in self.bands.iter_mut().enumerate() {
-                let list = band.entry((p.simhash >> (16 * i)) as u16).or_default();
-                list.push_back((p.simhash, c));
-                if list.len() > BAND_CAP {
-                    list.pop_front();
-                }
-            }
-        }
         // Relabel while small, then at each doubling.
         if state.case.size <= 4 || state.case.size >= 2 * state.label_at {
             state.label_at = state.case.size;
             state.case.label = label(&state.terms, &self.vocab, state.case.size);
+        }
+        let live = &self.live;
+        for t in new_terms {
+            let list = self.index.entry(t).or_default();
+            let removed = push_capped(list, c, INDEX_CAP, |&c| c, live, self.retired);
+            self.held = self.held + 1 - removed;
+        }
+        if p.tokens >= self.config.near_duplicate_min_tokens {
+            for (i, band) in self.bands.iter_mut().enumerate() {
+                let list = band.entry((p.simhash >> (16 * i)) as u16).or_default();
+                let entry = (p.simhash, c);
+                let removed = push_capped(list, entry, BAND_CAP, |&(_, c)| c, live, self.retired);
+                self.held = self.held + 1 - removed;
+            }
         }
     }
 
     /// The live cases and, with [`Casebook::with_archive`], the retired ones, in order of
     /// creation.
     pub fn cases(&self) -> impl Iterator<Item = &Case> {
-        let mut live: Vec<(u32, &Case)> = self.cases.iter().map(|(&n, s)| (n, &s.case)).collect();
+        let mut live: Vec<(u32, &Case)> = self
+            .cases
+            .iter()
+            .map(|(&n, l)| (n, &l.state.case))
+            .collect();
         live.sort_unstable_by_key(|(n, _)| *n);
         let mut all: Vec<&Case> = Vec::with_capacity(live.len());
         let mut archived = self.archive.iter().flatten().peekable();
@@ -586,7 +713,7 @@ impl Casebook {
     pub fn case(&self, number: usize) -> Option<&Case> {
         let n = u32::try_from(number).ok()?;
         match self.cases.get(&n) {
-            Some(s) => Some(&s.case),
+            Some(l) => Some(&l.state.case),
             None => self.archive.as_ref()?.get(&n),
         }
     }
@@ -617,26 +744,65 @@ impl Casebook {
     pub fn footprint(&self) -> Footprint {
         Footprint {
             live_cases: self.cases.len(),
-            live_members: self.cases.values().map(|s| s.case.messages.len()).sum(),
+            live_members: self
+                .cases
+                .values()
+                .map(|l| l.state.case.messages.len())
+                .sum(),
             retired_cases: self.retired,
             terms: self.vocab.len(),
-            index_entries: self.index.values().map(VecDeque::len).sum(),
+            index_entries: self
+                .index
+                .values()
+                .flat_map(|l| l.entries.iter())
+                .filter(|c| self.cases.contains_key(c))
+                .count(),
             band_entries: self
                 .bands
                 .iter()
                 .flat_map(|b| b.values())
-                .map(VecDeque::len)
-                .sum(),
+                .flat_map(|l| l.entries.iter())
+                .filter(|(_, c)| self.cases.contains_key(c))
+                .count(),
+            held_entries: self.held,
         }
     }
 
     /// Fresh labels for every live case (labels are otherwise refreshed at each doubling and
     /// when a case retires).
     pub fn relabel(&mut self) {
-        for state in self.cases.values_mut() {
+        for live in self.cases.values_mut() {
+            let state = &mut live.state;
             state.case.label = label(&state.terms, &self.vocab, state.case.size);
         }
     }
+}
+
+/// Appends `item` to `list`; past `cap` entries, drops those of retired cases (if any case
+/// retired since the list was last cleaned), then the oldest. Returns how many entries it
+/// removed.
+fn push_capped<T>(
+    list: &mut Postings<T>,
+    item: T,
+    cap: usize,
+    case: impl Fn(&T) -> u32,
+    live: &LiveSet,
+    retired: u64,
+) -> usize {
+    let entries = &mut list.entries;
+    entries.push_back(item);
+    if entries.len() <= cap {
+        return 0;
+    }
+    let before = entries.len();
+    if list.clean_at != retired {
+        entries.retain(|e| live.contains(case(e)));
+        list.clean_at = retired;
+    }
+    if entries.len() > cap {
+        entries.pop_front();
+    }
+    before - entries.len()
 }
 
 /// The label of a case: its three terms with the highest share x idf, joined by ` · `.

@@ -226,3 +226,115 @@ fn shared_words_of_another_topic_do_not_join_but_a_shared_code_does() {
     let e = book.add(&msg(4, "e", "Im ICE598 ist das WLAN kaputt"), Some(&wlan));
     assert_eq!(d.case, e.case);
 }
+
+#[test]
+fn live_set_tracks_numbers_and_drops_empty_words() {
+    let mut set = LiveSet::default();
+    for n in 0..200 {
+        set.insert(n);
+    }
+    for n in 0..130 {
+        set.remove(n);
+    }
+    assert!(!set.contains(129) && set.contains(130) && set.contains(199));
+    assert!(!set.contains(200) && !set.contains(5));
+    assert_eq!(set.base, 128, "the two emptied words are dropped");
+    for n in 130..200 {
+        set.remove(n);
+    }
+    assert!(set.words.is_empty());
+    set.insert(1000);
+    assert!(set.contains(1000) && !set.contains(999));
+}
+
+/// Entries of retired cases stay in the term and band lists until a clean-up and are
+/// skipped when read: over a long stream with thousands of retirements, the lazy book
+/// groups every message exactly as one that drops them at once.
+#[test]
+fn lazily_dropped_entries_group_exactly_like_eager_removal() {
+    let words: Vec<String> = (0..60).map(|i| format!("wort{i}x")).collect();
+    let mut seed = 7u64;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let mut lazy = Casebook::new(CaseConfig::default());
+    let mut eager = Casebook::new(CaseConfig::default());
+    let mut minute = 0i64;
+    for i in 0..20_000 {
+        minute += next(2) as i64;
+        // common words (their term lists overflow) and one of many subjects
+        let mut text: Vec<String> = (0..2 + next(4))
+            .map(|_| words[next(words.len())].clone())
+            .collect();
+        let subject = next(300);
+        text.push(format!("thema{subject}a thema{subject}b"));
+        if next(3) == 0 {
+            text.push(format!("RE{}", next(40)));
+        }
+        let m = msg(minute, &format!("k{}", next(500)), &text.join(" "));
+        let retired = eager.retired();
+        let (a, b) = (lazy.add(&m, None), eager.add(&m, None));
+        if eager.retired() != retired {
+            eager.drop_retired_entries();
+        }
+        assert_eq!(a, b, "message {i}: {}", m.text);
+    }
+    let (f, g) = (lazy.footprint(), eager.footprint());
+    assert!(f.retired_cases > 1000, "{f:?}");
+    assert_eq!(
+        (f.index_entries, f.band_entries),
+        (g.index_entries, g.band_entries)
+    );
+    assert!(
+        f.live_members > f.live_cases + f.live_cases / 4,
+        "messages were grouped: {f:?}"
+    );
+    assert!(f.held_entries >= f.index_entries + f.band_entries, "{f:?}");
+}
+
+/// A term's list holds a long-lived case behind many newer cases that have retired since:
+/// reads skip the retired entries (not yet dropped), so the live case is still among the
+/// candidates read per term.
+#[test]
+fn retired_entries_do_not_crowd_a_live_case_out_of_a_term_list() {
+    let mut book = Casebook::new(CaseConfig::default());
+    let day = 24 * 60;
+    let mut live_case = None;
+    for d in 0..30i64 {
+        // other traffic (one case: near duplicates)
+        for f in 0..300 {
+            book.add(&msg(d * day + f, "f", "fuellerx textx sonstx nochx"), None);
+        }
+        // one customer a day mentions the product in passing: a case of its own each
+        book.add(
+            &msg(
+                d * day + 100,
+                &format!("s{d}"),
+                &format!("wortax einzel{d}x anders{d}x"),
+            ),
+            None,
+        );
+        // and a steady few report one problem every two hours: one long-lived case
+        for h in 0..12 {
+            let text = "wortax wortbx";
+            let a = book.add(&msg(d * day + 110 + h * 120, &format!("l{h}"), text), None);
+            match live_case {
+                None => live_case = Some(a.case),
+                Some(c) => assert_eq!(a.case, c, "day {d}, hour {h}"),
+            }
+        }
+    }
+    assert!(
+        book.retired() >= 25,
+        "the daily cases retired: {}",
+        book.retired()
+    );
+    let f = book.footprint();
+    assert!(
+        f.held_entries > f.index_entries + 20,
+        "not dropped yet: {f:?}"
+    );
+}
