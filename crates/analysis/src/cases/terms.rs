@@ -183,13 +183,23 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
     if let Some(l) = declared {
         return Lang::parse(l);
     }
+    const DE: &[&str] = &[
+        "der", "die", "das", "und", "ist", "nicht", "ich", "mit", "auf", "ein", "eine", "zug",
+        "bahn",
+    ];
+    const EN: &[&str] = &[
+        "the", "and", "is", "not", "to", "my", "you", "for", "of", "flight",
+    ];
     let (mut de, mut en) = (0, 0);
     for w in text.split(|c: char| !c.is_alphabetic()).take(60) {
-        match w.to_lowercase().as_str() {
-            "der" | "die" | "das" | "und" | "ist" | "nicht" | "ich" | "mit" | "auf" | "ein"
-            | "eine" | "zug" | "bahn" => de += 1,
-            "the" | "and" | "is" | "not" | "to" | "my" | "you" | "for" | "of" | "flight" => en += 1,
-            _ => {}
+        // The marker words are ASCII: compare without lowercasing into a new string.
+        if w.len() > 6 {
+            continue;
+        }
+        if DE.iter().any(|m| w.eq_ignore_ascii_case(m)) {
+            de += 1;
+        } else if EN.iter().any(|m| w.eq_ignore_ascii_case(m)) {
+            en += 1;
         }
     }
     match de.cmp(&en) {
