@@ -503,18 +503,38 @@ impl Stream {
     fn best_window(&self, config: &BurstConfig) -> Option<WindowStat> {
         let mut best: Option<WindowStat> = None;
         for &w in &config.windows {
-            if let Some(stat) = self.window_stat(w as usize, config)
+            // The gates first: most windows of most streams fail them, and the tail
+            // probability is the dear part.
+            if let Some(mut stat) = self.window_sums(w as usize)
                 && stat.customers >= u64::from(config.min_customers)
                 && stat.observed >= config.min_ratio * stat.expected
-                && best.as_ref().is_none_or(|b| stat.surprise > b.surprise)
             {
-                best = Some(stat);
+                self.add_surprise(&mut stat);
+                if best.as_ref().is_none_or(|b| stat.surprise > b.surprise) {
+                    best = Some(stat);
+                }
             }
         }
         best
     }
 
     fn window_stat(&self, w: usize, config: &BurstConfig) -> Option<WindowStat> {
+        let _ = config;
+        let mut stat = self.window_sums(w)?;
+        self.add_surprise(&mut stat);
+        Some(stat)
+    }
+
+    fn add_surprise(&self, stat: &mut WindowStat) {
+        stat.surprise = if stat.observed > stat.expected {
+            surprise(stat.observed, stat.expected, self.base.dispersion)
+        } else {
+            0.0
+        };
+    }
+
+    /// Counts of the last `w` bins, without the surprise.
+    fn window_sums(&self, w: usize) -> Option<WindowStat> {
         let n = self.bins.len();
         if n == 0 {
             return None;
@@ -529,12 +549,6 @@ impl Stream {
             stat.expected += b.expected;
             stat.customers += b.distinct;
         }
-        stat.surprise = if stat.observed > stat.expected {
-            surprise(stat.observed, stat.expected, self.base.dispersion)
-        } else {
-            0.0
-        };
-        let _ = config;
         Some(stat)
     }
 }
