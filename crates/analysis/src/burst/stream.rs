@@ -434,7 +434,7 @@ impl Stream {
         }
         // An open alert closes after `close_after_bins` quiet bins in a row.
         if self.open.is_some() {
-            let quiet = match self.window_stat(config.window_len(), config) {
+            let quiet = match self.window_stat(config.window_len()) {
                 Some(w) => w.surprise < config.close_surprise,
                 None => true,
             };
@@ -478,7 +478,7 @@ impl Stream {
             self.day_peak = 0.0;
         }
         for &w in &config.windows {
-            if let Some(stat) = self.window_stat(w as usize, config) {
+            if let Some(stat) = self.window_stat(w as usize) {
                 self.day_peak = self.day_peak.max(stat.surprise);
             }
         }
@@ -518,8 +518,7 @@ impl Stream {
         best
     }
 
-    fn window_stat(&self, w: usize, config: &BurstConfig) -> Option<WindowStat> {
-        let _ = config;
+    fn window_stat(&self, w: usize) -> Option<WindowStat> {
         let mut stat = self.window_sums(w)?;
         self.add_surprise(&mut stat);
         Some(stat)

@@ -167,6 +167,33 @@ impl<T> Default for Postings<T> {
     }
 }
 
+impl<T> Postings<T> {
+    /// Appends `item`; past `cap` entries, drops those of retired cases (if any case retired
+    /// since the list was last cleaned), then the oldest. Returns how many entries it removed.
+    fn push_capped(
+        &mut self,
+        item: T,
+        cap: usize,
+        case: impl Fn(&T) -> u32,
+        live: &LiveSet,
+        retired: u64,
+    ) -> usize {
+        self.entries.push_back(item);
+        if self.entries.len() <= cap {
+            return 0;
+        }
+        let before = self.entries.len();
+        if self.clean_at != retired {
+            self.entries.retain(|e| live.contains(case(e)));
+            self.clean_at = retired;
+        }
+        if self.entries.len() > cap {
+            self.entries.pop_front();
+        }
+        before - self.entries.len()
+    }
+}
+
 /// A set of case numbers: one bit per number from the oldest live case on. Numbers only
 /// grow, so words at the front empty out as cases retire and are dropped; a case that stays
 /// live for months keeps one bit for every case opened since (about 1 MB a year at 25,000
@@ -675,14 +702,14 @@ impl Casebook {
         let live = &self.live;
         for t in new_terms {
             let list = self.index.entry(t).or_default();
-            let removed = push_capped(list, c, INDEX_CAP, |&c| c, live, self.retired);
+            let removed = list.push_capped(c, INDEX_CAP, |&c| c, live, self.retired);
             self.held = self.held + 1 - removed;
         }
         if p.tokens >= self.config.near_duplicate_min_tokens {
             for (i, band) in self.bands.iter_mut().enumerate() {
                 let list = band.entry((p.simhash >> (16 * i)) as u16).or_default();
                 let entry = (p.simhash, c);
-                let removed = push_capped(list, entry, BAND_CAP, |&(_, c)| c, live, self.retired);
+                let removed = list.push_capped(entry, BAND_CAP, |&(_, c)| c, live, self.retired);
                 self.held = self.held + 1 - removed;
             }
         }
@@ -755,14 +782,14 @@ impl Casebook {
                 .index
                 .values()
                 .flat_map(|l| l.entries.iter())
-                .filter(|c| self.cases.contains_key(c))
+                .filter(|&&c| self.live.contains(c))
                 .count(),
             band_entries: self
                 .bands
                 .iter()
                 .flat_map(|b| b.values())
                 .flat_map(|l| l.entries.iter())
-                .filter(|(_, c)| self.cases.contains_key(c))
+                .filter(|&&(_, c)| self.live.contains(c))
                 .count(),
             held_entries: self.held,
         }
@@ -776,33 +803,6 @@ impl Casebook {
             state.case.label = label(&state.terms, &self.vocab, state.case.size);
         }
     }
-}
-
-/// Appends `item` to `list`; past `cap` entries, drops those of retired cases (if any case
-/// retired since the list was last cleaned), then the oldest. Returns how many entries it
-/// removed.
-fn push_capped<T>(
-    list: &mut Postings<T>,
-    item: T,
-    cap: usize,
-    case: impl Fn(&T) -> u32,
-    live: &LiveSet,
-    retired: u64,
-) -> usize {
-    let entries = &mut list.entries;
-    entries.push_back(item);
-    if entries.len() <= cap {
-        return 0;
-    }
-    let before = entries.len();
-    if list.clean_at != retired {
-        entries.retain(|e| live.contains(case(e)));
-        list.clean_at = retired;
-    }
-    if entries.len() > cap {
-        entries.pop_front();
-    }
-    before - entries.len()
 }
 
 /// The label of a case: its three terms with the highest share x idf, joined by ` · `.
