@@ -5,7 +5,10 @@
 //! search. Prints the figures as JSON (BENCHMARKS.md `## Server`).
 //!
 //! Options: `--messages N` (default 200000), `--batch B` (500), `--concurrency C` (4),
-//! `--reads R` (500 per read scenario), `--preload K` (0): before the server starts,
+//! `--reads R` (500 per read scenario), `--binary PATH` (a built `kundenversteher` to run
+//! instead of building this tree's, for A/B comparisons), `--rate M` (0 = as fast as the server answers): send
+//! at most M messages a second (batch k leaves at k x B / M seconds), to see whether the
+//! pipeline keeps up with a sustained rate; `--preload K` (0): before the server starts,
 //! `kundenversteher import` K copies of the file (copy 0 as it is, copy c with `c{c}-` before
 //! every external id, reply id and author, so each copy is new messages in new threads from
 //! new customers), then wait until the server has analysed and indexed them all; the HTTP
@@ -102,7 +105,7 @@ pub fn release_binary() -> anyhow::Result<(PathBuf, PathBuf)> {
 
 /// Creates an API token `name` with `scopes` in `data`, starts `bin serve` on a free loopback
 /// port, and returns the server process, the token and the base address (`http://…`). The
-/// server's log is drained on a thread so it never blocks.
+/// server's log is copied on a thread (so it never blocks) to `serve.log` beside `data`.
 pub fn start_server(
     bin: &Path,
     data: &Path,
@@ -132,7 +135,17 @@ pub fn start_server(
             break a.to_owned();
         }
     };
-    std::thread::spawn(move || for _ in lines {});
+    let log = data.with_file_name(format!(
+        "{}-serve.log",
+        data.file_name().and_then(|n| n.to_str()).unwrap_or("bench")
+    ));
+    let mut log = BufWriter::new(std::fs::File::create(log)?);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = writeln!(log, "{line}");
+        }
+        let _ = log.flush();
+    });
     Ok((child, token, base))
 }
 
@@ -148,8 +161,18 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let concurrency = arg(args, "--concurrency", 4)?;
     let reads = arg(args, "--reads", 500)?;
     let preload = arg(args, "--preload", 0)?;
+    let rate = arg(args, "--rate", 0)?;
     let root = crate::tidy::root();
-    let (target, bin) = release_binary()?;
+    let (target, bin) = match args.iter().position(|a| a == "--binary") {
+        Some(i) => {
+            let bin = PathBuf::from(args.get(i + 1).context("--binary needs a path")?);
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("target"));
+            (target, bin)
+        }
+        None => release_binary()?,
+    };
     let input = root.join("target/bench-data/mixed_1m.jsonl");
     if !input.exists() {
         bail!(
@@ -196,14 +219,18 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
                 concurrency,
                 reads,
                 copy: preload,
+                rate,
             },
             preload_report,
         ));
+    // CPU per thread before the server stops (the pipeline's share of each stage).
+    let threads = thread_cpu(child.id());
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
     let mut report = result?;
+    report["server_cpu_seconds_by_thread"] = threads;
     report["load_average_before"] = load_before.into();
     report["load_average_after"] = load_average().into();
     let stats = Command::new(&bin)
@@ -257,10 +284,69 @@ struct Load {
     reads: usize,
     /// The copy of the input to send (see [`recopy`]).
     copy: usize,
+    /// Messages a second at most (0: no pacing).
+    rate: usize,
 }
 
-/// Polls `/healthz` until the pipeline analysed and indexed everything ingested: the time it
-/// took and the highest message id, or `None` after `limit`.
+/// CPU seconds (user + system) of each thread of process `pid` by thread name, from
+/// `/proc/PID/task/*/stat`; threads of one name (tokio's workers) are summed. `total` is the
+/// whole process's, `ended threads` what threads that are gone used (short-lived workers).
+fn thread_cpu(pid: u32) -> serde_json::Value {
+    let ticks = 100.0; // USER_HZ, 100 on Linux
+    let process = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let process_fields: Vec<&str> = process
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let field = |f: &[&str], i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let total = (field(&process_fields, 11) + field(&process_fields, 12)) / ticks;
+    let mut by_name = std::collections::BTreeMap::<String, f64>::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return serde_json::Value::Null;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // "tid (comm) state ...": the name may hold spaces, so split at the last ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let name = head.split_once('(').map_or("", |(_, n)| n).to_owned();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // fields[0] is the state (stat field 3); utime and stime are fields 14 and 15
+        *by_name.entry(name).or_default() += (field(&fields, 11) + field(&fields, 12)) / ticks;
+    }
+    let live: f64 = by_name.values().sum();
+    by_name.insert("ended threads".into(), (total - live).max(0.0));
+    by_name.insert("total".into(), total);
+    let mut rows: Vec<_> = by_name.into_iter().filter(|(_, s)| *s >= 0.05).collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    serde_json::Value::Object(
+        rows.into_iter()
+            .map(|(n, s)| (n, ((s * 10.0).round() / 10.0).into()))
+            .collect(),
+    )
+}
+
+/// The pipeline's position from `/healthz`: (ingested, the lowest of analysed, indexed and
+/// through the stages).
+async fn pipeline_position(client: &reqwest::Client, base: &str) -> anyhow::Result<(i64, i64)> {
+    let h: serde_json::Value = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let p = &h["pipeline"];
+    let at = |k: &str| p[k].as_i64().unwrap_or_default();
+    let done = at("analysed_upto")
+        .min(at("indexed_upto"))
+        .min(at("reacted_upto"));
+    Ok((at("ingested_upto"), done))
+}
+
+/// Polls `/healthz` until the pipeline analysed, indexed and passed through the stages
+/// everything ingested: the time it took and the highest message id, or `None` after `limit`.
 async fn caught_up(
     client: &reqwest::Client,
     base: &str,
@@ -268,16 +354,9 @@ async fn caught_up(
 ) -> anyhow::Result<Option<(f64, i64)>> {
     let started = Instant::now();
     while started.elapsed() < limit {
-        let h: serde_json::Value = client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let p = &h["pipeline"];
-        if p["analysed_upto"] == p["ingested_upto"] && p["indexed_upto"] == p["ingested_upto"] {
-            let upto = p["ingested_upto"].as_i64().unwrap_or_default();
-            return Ok(Some((started.elapsed().as_secs_f64(), upto)));
+        let (ingested, done) = pipeline_position(client, base).await?;
+        if done >= ingested {
+            return Ok(Some((started.elapsed().as_secs_f64(), ingested)));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -316,6 +395,7 @@ async fn load(
         concurrency,
         reads,
         copy,
+        rate,
     }: Load,
     mut preload: serde_json::Value,
 ) -> anyhow::Result<serde_json::Value> {
@@ -330,22 +410,45 @@ async fn load(
         preload["messages"] = upto.into();
     }
     let (bodies, sent) = read_batches(input, messages, batch, copy)?;
-    let queue = std::sync::Arc::new(std::sync::Mutex::new(bodies));
+    let bodies = std::sync::Arc::new(bodies);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
+    // The backlog (ingested but not through the whole pipeline) sampled every 250 ms while
+    // the load runs.
+    let sending = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (client, base, sending) = (client.clone(), base.to_owned(), sending.clone());
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while sending.load(std::sync::atomic::Ordering::Acquire) {
+                if let Ok((ingested, done)) = pipeline_position(&client, &base).await {
+                    samples.push((started.elapsed().as_secs_f64(), (ingested - done).max(0)));
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            samples
+        })
+    };
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, queue, base, token) = (
+        let (client, bodies, next, base, token) = (
             client.clone(),
-            queue.clone(),
+            bodies.clone(),
+            next.clone(),
             base.to_owned(),
             token.to_owned(),
         );
         tasks.push(tokio::spawn(async move {
             let mut ms = Vec::new();
             loop {
-                let Some(body) = queue.lock().unwrap().pop() else {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                let Some(body) = bodies.get(k).cloned() else {
                     break;
                 };
+                if rate > 0 {
+                    let due = started + Duration::from_secs_f64((k * batch) as f64 / rate as f64);
+                    tokio::time::sleep_until(due.into()).await;
+                }
                 let t = Instant::now();
                 let r = client
                     .post(format!("{base}/api/v1/messages"))
@@ -369,10 +472,22 @@ async fn load(
     }
     let ingest_secs = started.elapsed().as_secs_f64();
     let group = mean_group(&client, base, token).await;
-    // Wait for the pipeline: analysed and indexed up to the last message.
+    let backlog_at_end = pipeline_position(&client, base)
+        .await
+        .map(|(ingested, done)| (ingested - done).max(0))
+        .ok();
+    // Wait for the pipeline: analysed, indexed and through the stages up to the last message.
     let caught = caught_up(&client, base, Duration::from_secs(600)).await?;
+    sending.store(false, std::sync::atomic::Ordering::Release);
+    let samples = sampler.await?;
     let stored = caught.map(|(_, upto)| upto);
     let caught_up = caught.map(|_| started.elapsed().as_secs_f64());
+    let max_backlog = samples.iter().map(|s| s.1).max().unwrap_or(0);
+    // The backlog every 5 s of the run, to see whether it grows or stays flat.
+    let backlog_every_5s: Vec<i64> = samples
+        .chunk_by(|a, b| (a.0 / 5.0) as u64 == (b.0 / 5.0) as u64)
+        .map(|w| w.iter().map(|s| s.1).max().unwrap_or(0))
+        .collect();
     let list_paths = [
         "/api/v1/conversations?limit=50",
         "/api/v1/conversations?sort=age&limit=50",
@@ -419,7 +534,12 @@ async fn load(
         "ingest_seconds": (ingest_secs * 100.0).round() / 100.0,
         "ingest_msg_per_s": (sent as f64 / ingest_secs).round(),
         "ingest_request_latency": summary(ingest_ms),
+        "rate_limit_msg_per_s": rate,
+        "backlog_max": max_backlog,
+        "backlog_max_every_5s": backlog_every_5s,
+        "backlog_when_ingest_ended": backlog_at_end,
         "pipeline_caught_up_after_s": caught_up.map(|s| (s * 100.0).round() / 100.0),
+        "pipeline_lag_after_ingest_s": caught_up.map(|s| ((s - ingest_secs) * 100.0).round() / 100.0),
         "pipeline_msg_per_s": caught_up.map(|s| (sent as f64 / s).round()),
         "reads_sequential": out,
     }))

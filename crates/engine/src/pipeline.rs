@@ -4,8 +4,8 @@
 //!
 //! ```text
 //! ingest --bounded queue--> intake thread (group commit, see [`crate::intake`])
-//!        --commit--> messages table --(analyse thread: batches in id order)--> analyses
-//!        --bounded channel--> index thread (tantivy, commit each second)
+//!        --commit--> messages table --(analyse thread: batches in id order)-->
+//!        --bounded channel--> index thread (saves the analyses; tantivy, commit each second)
 //!        --bounded channel--> react thread: the stage list (bursts, cases, routing, ...)
 //! ```
 //! Back-pressure: the channels between threads are bounded (`sync_channel`, the intake
@@ -78,6 +78,10 @@ pub trait Stage: Send {
 pub struct EngineConfig {
     /// Messages per analysis batch.
     pub batch: u32,
+    /// Threads that classify a batch (the analysis is the pipeline's largest cost per
+    /// message). The default leaves one core to ingest: on two cores a second analysis
+    /// thread only took CPU from the ingest requests (measured, BENCHMARKS.md "Server").
+    pub analysis_threads: usize,
     /// Ingest waits while more messages than this wait for analysis.
     pub max_backlog: i64,
     /// How long ingest waits for the backlog to shrink (or for room in the intake queue)
@@ -104,6 +108,8 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             batch: 1_000,
+            analysis_threads: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             max_backlog: 200_000,
             backlog_wait: Duration::from_secs(10),
             intake_queue: 64,
@@ -496,7 +502,8 @@ fn reindex_missing(shared: &Shared, mut after: i64, batch: u32) -> Result<(), En
     Ok(())
 }
 
-/// Batches go to the index thread with a watermark: every message id up to it is analysed.
+/// Batches go to the index thread with a watermark: every message id up to it is analysed
+/// once that thread has saved the batch.
 fn analyse_loop(
     shared: &Shared,
     analyzer: &dyn Analyze,
@@ -526,7 +533,6 @@ fn analyse_loop(
                 .read(|s| s.unanalysed_after(cursor, 1))
                 .map(|b| b.is_empty());
             if matches!(empty_again, Ok(true)) && upto > sent_watermark {
-                shared.analysed.fetch_max(upto, Ordering::AcqRel);
                 sent_watermark = upto;
                 if out.send((Vec::new(), upto)).is_err() {
                     break;
@@ -544,37 +550,61 @@ fn analyse_loop(
             continue;
         }
         let started = Instant::now();
-        let mut analysed: Vec<Analysed> = batch
-            .into_iter()
-            .map(|stored| {
-                let analysis = analyzer.analyze(&stored.message);
-                Analysed {
-                    stored,
-                    analysis,
-                    case: None,
-                }
-            })
-            .collect();
+        let analysed = analyse_batch(analyzer, batch, cfg.analysis_threads);
         let per_message = started.elapsed().as_secs_f64() / analysed.len() as f64;
         metrics::histogram!("analysis_seconds_per_message").record(per_message);
-        if let Err((saved, error)) = save_analyses(shared, &analysed) {
-            tracing::error!(message = "saving analyses", %error);
-            std::thread::sleep(Duration::from_secs(1));
-            // The chunks saved before the failure go on (they are no longer in the queue);
-            // the rest is read again.
-            analysed.truncate(saved);
-            if analysed.is_empty() {
-                continue;
-            }
-        }
         let last = analysed.last().map(|a| a.stored.id).unwrap_or(cursor);
         cursor = last;
         metrics::counter!("analysed_messages_total").increment(analysed.len() as u64);
         if out.send((analysed, last)).is_err() {
             break;
         }
-        shared.analysed.fetch_max(last, Ordering::AcqRel);
     }
+}
+
+/// Messages per analysis worker at least: below that a second thread costs more than it
+/// saves.
+const MIN_PER_WORKER: usize = 64;
+
+/// Analyses a batch on up to `threads` scoped threads (the analysis is pure, so the
+/// batch splits into contiguous chunks and joins back in order). The workers inherit the
+/// calling thread's lowered priority.
+fn analyse_batch(
+    analyzer: &dyn Analyze,
+    batch: Vec<StoredMessage>,
+    threads: usize,
+) -> Vec<Analysed> {
+    let one = |stored: StoredMessage| {
+        let analysis = analyzer.analyze(&stored.message);
+        Analysed {
+            stored,
+            analysis,
+            case: None,
+        }
+    };
+    let workers = threads.min(batch.len() / MIN_PER_WORKER).max(1);
+    if workers == 1 {
+        return batch.into_iter().map(one).collect();
+    }
+    let chunk = batch.len().div_ceil(workers);
+    let mut chunks = Vec::with_capacity(workers);
+    let mut rest = batch;
+    while rest.len() > chunk {
+        let tail = rest.split_off(chunk);
+        chunks.push(rest);
+        rest = tail;
+    }
+    chunks.push(rest);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| scope.spawn(move || c.into_iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("an analysis worker panicked"))
+            .collect()
+    })
 }
 
 /// How often the checkpoint thread copies the WAL into the database file.
@@ -619,31 +649,45 @@ fn checkpoint_loop(shared: &Shared) {
 /// ingest request waits at most one such chunk (a few milliseconds), not a whole batch.
 const SAVE_CHUNK: usize = 200;
 
-/// Saves in chunks of [`SAVE_CHUNK`]; on failure returns how many were saved before it.
-fn save_analyses(shared: &Shared, analysed: &[Analysed]) -> Result<(), (usize, store::StoreError)> {
-    for (k, chunk) in analysed.chunks(SAVE_CHUNK).enumerate() {
-        let rows: Vec<(i64, i64, Analysis)> = chunk
+/// Saves in chunks of [`SAVE_CHUNK`]. A chunk that fails is tried again after a second
+/// (a lock held too long, a full disk that got room), then message by message: a message
+/// erased since it was read fails alone and is left out. What is not saved stays in the
+/// queue of unanalysed messages and is analysed again at the next start.
+fn save_analyses(shared: &Shared, analysed: &[Analysed]) {
+    let save = |chunk: &[Analysed]| {
+        let rows: Vec<(i64, Analysis)> = chunk
             .iter()
-            .map(|a| (a.stored.id, a.stored.conversation_id, a.analysis.clone()))
+            .map(|a| (a.stored.id, a.analysis.clone()))
             .collect();
         let priorities: Vec<(i64, f64)> = chunk
             .iter()
             .filter(|a| a.stored.message.direction == model::Direction::Inbound)
             .map(|a| {
                 (
-                    a.stored.conversation_id,
+                    a.stored.id,
                     crate::stages::priority(&a.stored.message, &a.analysis),
                 )
             })
             .collect();
-        shared
-            .db
-            .write(|s| s.save_analyses(&rows, &priorities))
-            .map_err(|error| (k * SAVE_CHUNK, error))?;
+        shared.db.write(|s| s.save_analyses(&rows, &priorities))
+    };
+    for chunk in analysed.chunks(SAVE_CHUNK) {
+        let Err(error) = save(chunk) else { continue };
+        tracing::warn!(message = "saving analyses, trying again", %error);
+        std::thread::sleep(Duration::from_secs(1));
+        if save(chunk).is_ok() {
+            continue;
+        }
+        for one in chunk.chunks(1) {
+            if let Err(error) = save(one) {
+                tracing::error!(message = "saving an analysis", id = one[0].stored.id, %error);
+            }
+        }
     }
-    Ok(())
 }
 
+/// Saves each batch's analyses (off the analyse thread, so classifying never waits for the
+/// write lock the intake's commits hold), then indexes it.
 fn index_loop(
     shared: &Shared,
     cfg: &EngineConfig,
@@ -666,6 +710,8 @@ fn index_loop(
     loop {
         match rx.recv_timeout(cfg.index_commit) {
             Ok((batch, watermark)) => {
+                save_analyses(shared, &batch);
+                shared.analysed.fetch_max(watermark, Ordering::AcqRel);
                 let docs: Vec<_> = batch
                     .iter()
                     .map(|a| {
@@ -750,5 +796,62 @@ fn react_loop(
             shared.ticks.fetch_add(1, Ordering::AcqRel);
             last_tick = Instant::now();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The real classifiers over a few hundred messages of both languages.
+    fn batch() -> Vec<StoredMessage> {
+        let texts = [
+            "Der Zug hatte schon wieder 40 Minuten Verspätung, nie wieder!",
+            "@AirlineX my flight was cancelled and nobody answers the phone",
+            "Danke für die schnelle Hilfe, alles funktioniert wieder.",
+            "Is there a way to change my seat online?",
+            "Ich kündige meinen Vertrag zum Monatsende.",
+        ];
+        (0..333)
+            .map(|i| StoredMessage {
+                id: i + 1,
+                conversation_id: i / 3 + 1,
+                identity_id: i % 7 + 1,
+                message: Message {
+                    channel: "twitter".into(),
+                    external_id: format!("m{i}"),
+                    author: format!("c{}", i % 50),
+                    author_name: None,
+                    text: format!("{} #{i}", texts[i as usize % texts.len()]),
+                    created_at: chrono::DateTime::from_timestamp(1_700_000_000 + i * 60, 0)
+                        .unwrap(),
+                    in_reply_to: None,
+                    direction: model::Direction::Inbound,
+                    visibility: model::Visibility::Public,
+                    language: None,
+                    brand: None,
+                    labels: Default::default(),
+                    raw: None,
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_split_over_threads_gives_the_analyses_of_one_thread_in_order() {
+        let analyzer = analysis::Analyzer::new();
+        let one = analyse_batch(&analyzer, batch(), 1);
+        for threads in [2, 3, 8] {
+            let split = analyse_batch(&analyzer, batch(), threads);
+            assert_eq!(split.len(), one.len());
+            for (a, b) in one.iter().zip(&split) {
+                assert_eq!(a.stored.id, b.stored.id, "{threads} threads");
+                assert_eq!(a.analysis, b.analysis, "message {}", a.stored.id);
+            }
+        }
+        // fewer messages than a worker's minimum: one thread, same result
+        let few = analyse_batch(&analyzer, batch()[..10].to_vec(), 4);
+        assert_eq!(few.len(), 10);
+        assert_eq!(few[9].analysis, one[9].analysis);
     }
 }

@@ -1366,6 +1366,58 @@ mod tests {
         assert_eq!(m.message.brand.as_deref(), Some("Brand"));
     }
 
+    /// The pipeline analyses a message and saves the analysis a little later; ingest may join
+    /// its thread to another meanwhile and remove the conversation it was read with. The
+    /// analysis and its facets must land on the conversation the message is in now.
+    #[test]
+    fn an_analysis_saved_after_its_thread_was_joined_lands_on_the_joined_conversation() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .insert_messages(&[
+                msg("q", "cust", Direction::Inbound, None, 0),
+                msg("c", "cust", Direction::Inbound, Some("p"), 2),
+            ])
+            .unwrap();
+        let read_with = conv(&store, "c");
+        // "p" answers "q" and is the parent "c" waited for: the two threads become one
+        store
+            .insert_messages(&[msg("p", "Brand", Direction::Outbound, Some("q"), 1)])
+            .unwrap();
+        let now = conv(&store, "c");
+        assert_eq!(now, conv(&store, "q"));
+        assert_ne!(now, read_with, "the join keeps the older conversation");
+        let id = store.message("twitter", "c").unwrap().unwrap().id;
+        let analysis = model::Analysis {
+            language: "en".into(),
+            relevance: 0.9,
+            sentiment: model::Sentiment {
+                label: model::SentimentLabel::Negative,
+                confidence: 0.8,
+            },
+            topics: Vec::new(),
+            toxicity: 0.0,
+            fact_claim: 0.0,
+            churn: 0.0,
+            urgency: 0.0,
+            question: 0.0,
+            model_version: "test".into(),
+        };
+        store
+            .save_analyses(&[(id, analysis)], &[(id, 7.5)])
+            .unwrap();
+        let facets: Vec<(i64, Option<String>, f64)> = store
+            .conn()
+            .prepare("SELECT conversation_id, language, priority FROM conversation_facets")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(facets, vec![(now, Some("en".to_owned()), 7.5)]);
+        assert!(store.conversation(read_with).unwrap().is_none());
+        assert!(store.analysis_of(id).unwrap().is_some());
+    }
+
     /// A merge deletes the newest conversation; the next new conversation must not get its id
     /// (a reply to it would follow the merge into the wrong thread).
     #[test]

@@ -159,11 +159,13 @@ impl Store {
     }
 
     /// Stores analyses (replacing earlier ones) and refreshes the facets of their
-    /// conversations, in one transaction. `priority` per conversation comes from the caller
-    /// (the workflow rules).
+    /// conversations, in one transaction. `priorities` are per inbound message (from the
+    /// workflow rules) and go to that message's conversation. The conversation is looked up
+    /// here, not taken from the caller: ingest may have joined two threads (and removed one
+    /// conversation) since the caller read the message.
     pub fn save_analyses(
         &mut self,
-        items: &[(i64, i64, Analysis)],
+        items: &[(i64, Analysis)],
         priorities: &[(i64, f64)],
     ) -> Result<(), StoreError> {
         // Derived: a message without its analysis is the pipeline's queue, so a lost commit
@@ -179,12 +181,12 @@ impl Store {
                 )?;
                 let mut facet = tx.prepare_cached(
                     "INSERT INTO conversation_facets (conversation_id, language, sentiment, topics, updated_at)
-                     SELECT ?1, ?2, ?3, ?4, ?5
-                     WHERE (SELECT direction FROM messages WHERE id = ?6) = 'inbound'
+                     SELECT conversation_id, ?1, ?2, ?3, ?4 FROM messages
+                     WHERE id = ?5 AND direction = 'inbound'
                      ON CONFLICT(conversation_id) DO UPDATE SET language = excluded.language,
                         sentiment = excluded.sentiment, topics = excluded.topics, updated_at = excluded.updated_at",
                 )?;
-                for (message_id, conversation_id, a) in items {
+                for (message_id, a) in items {
                     let json = serde_json::to_string(a).unwrap_or_default();
                     put.execute(params![message_id, json, a.model_version, now])?;
                     let topics = a
@@ -194,7 +196,6 @@ impl Store {
                         .collect::<Vec<_>>()
                         .join(" ");
                     facet.execute(params![
-                        conversation_id,
                         a.language,
                         a.sentiment.label.as_str(),
                         topics,
@@ -203,11 +204,12 @@ impl Store {
                     ])?;
                 }
                 let mut prio = tx.prepare_cached(
-                    "INSERT INTO conversation_facets (conversation_id, priority, updated_at) VALUES (?1, ?2, ?3)
+                    "INSERT INTO conversation_facets (conversation_id, priority, updated_at)
+                     SELECT conversation_id, ?2, ?3 FROM messages WHERE id = ?1
                      ON CONFLICT(conversation_id) DO UPDATE SET priority = excluded.priority",
                 )?;
-                for (conversation_id, p) in priorities {
-                    prio.execute(params![conversation_id, p, now])?;
+                for (message_id, p) in priorities {
+                    prio.execute(params![message_id, p, now])?;
                 }
             }
             Ok(())
