@@ -410,6 +410,21 @@ fn bursts(args: &[String]) -> anyhow::Result<()> {
             .unwrap();
         let recall = n as f64 / b.ids.len() as f64;
         recalls.push(recall);
+        if recall < 0.9 && std::env::var_os("EW_DEBUG").is_some() {
+            let text: HashMap<&str, (&str, Timestamp)> = stream
+                .iter()
+                .map(|m| (m.external_id.as_str(), (m.text.as_str(), m.created_at)))
+                .collect();
+            let mut members: Vec<(usize, Timestamp, &str)> = b
+                .ids
+                .iter()
+                .map(|id| (cases[id], text[id.as_str()].1, text[id.as_str()].0))
+                .collect();
+            members.sort_by_key(|m| (m.0, m.1));
+            for (c, t, body) in members {
+                eprintln!("burst {i} case {c} {} {body}", t.format("%H:%M:%S"));
+            }
+        }
         let case_key = format!("case-{}", case + 1);
         // Detected: an alert opened within an hour of onset, on the burst's case, or on the
         // all/topic scope.

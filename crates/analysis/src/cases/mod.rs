@@ -562,8 +562,15 @@ impl Casebook {
                 let df = term.df.saturating_sub(n).max(1);
                 let idf_outside = ((self.vocab.docs as f32 + 1.0) / df as f32).ln() + 1.0;
                 // Squared relative idf: rare terms decide, a pile of common words does not
-                // add up to a case.
-                let rel = idf_outside / max_idf;
+                // add up to a case. An identifier that most of its messages share in this
+                // case is the case's key, however many reports of the storm went elsewhere
+                // (each of them makes it less rare outside the case; counting them would
+                // push the case below the bar just as the storm grows).
+                let rel = if term.identifier && 2 * n >= term.df {
+                    1.0
+                } else {
+                    idf_outside / max_idf
+                };
                 score += max_idf * rel * rel * n as f32 / size;
                 if rel >= self.config.min_idf {
                     shared += 1;

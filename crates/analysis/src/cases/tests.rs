@@ -338,3 +338,65 @@ fn retired_entries_do_not_crowd_a_live_case_out_of_a_term_list() {
         "not dropped yet: {f:?}"
     );
 }
+
+/// A storm's reports share its code (a train, a flight), and some of them also share other
+/// codes with older cases and join those. Each such report makes the storm's code less rare
+/// outside its case; the case must stay the place for the rest of the storm.
+#[test]
+fn a_storm_stays_one_case_when_some_reports_join_older_cases() {
+    let mut book = Casebook::new(CaseConfig::default());
+    let mut i = 0i64;
+    let mut add = |book: &mut Casebook, author: String, text: String| {
+        i += 1;
+        book.add(&msg(i, &author, &text), None).case
+    };
+    // Background with its own vocabulary, and eight older cases, each two reports sharing a
+    // line and a hashtag.
+    for k in 0..80 {
+        add(
+            &mut book,
+            format!("b{k}"),
+            format!("hintergrund{k} beitrag{k} thema{k} text{k}"),
+        );
+    }
+    let mut older = Vec::new();
+    for k in 0..8 {
+        let first = add(
+            &mut book,
+            format!("o{k}a"),
+            format!("RE{k} #störung{k} morgens"),
+        );
+        let second = add(
+            &mut book,
+            format!("o{k}b"),
+            format!("RE{k} #störung{k} abends"),
+        );
+        assert_eq!(first, second);
+        older.push(first);
+    }
+    // The storm: 48 reports naming ICE598 in varied words; every sixth also names an older
+    // case's line and hashtag and goes there.
+    let mut storm = Vec::new();
+    let mut leaked = 0;
+    for k in 0..48 {
+        let words = format!("anliegen{k} beschwerde{k} erlebnis{k} frage{k}");
+        if k % 6 == 5 {
+            let o = leaked % 8;
+            let case = add(
+                &mut book,
+                format!("s{k}"),
+                format!("ICE598 RE{o} #störung{o} {words}"),
+            );
+            assert_eq!(case, older[o], "report {k} joins the older case");
+            leaked += 1;
+        } else {
+            storm.push(add(&mut book, format!("s{k}"), format!("ICE598 {words}")));
+        }
+    }
+    assert_eq!(leaked, 8);
+    assert!(
+        storm.iter().all(|&c| c == storm[0]),
+        "the storm split: {storm:?}"
+    );
+    assert_eq!(book.case(storm[0]).unwrap().size, 40);
+}
