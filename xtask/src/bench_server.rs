@@ -544,3 +544,32 @@ async fn load(
         "reads_sequential": out,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This test process: its named threads appear, a busy one with its CPU, and the total
+    /// is at least what the threads alive used.
+    #[test]
+    fn thread_cpu_reads_this_process_by_thread_name() {
+        let busy = std::thread::Builder::new()
+            .name("kv test (busy)".into())
+            .spawn(|| {
+                let started = Instant::now();
+                let mut x = 0u64;
+                while started.elapsed() < Duration::from_millis(300) {
+                    x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                }
+                let cpu = thread_cpu(std::process::id());
+                (x, cpu)
+            })
+            .unwrap();
+        let (_, cpu) = busy.join().unwrap();
+        let threads = cpu.as_object().expect("an object");
+        // the kernel keeps 15 characters of a thread name, parentheses and spaces included
+        let mine = threads["kv test (busy)"].as_f64().unwrap();
+        assert!(mine >= 0.1, "{cpu}");
+        assert!(threads["total"].as_f64().unwrap() >= mine, "{cpu}");
+    }
+}
