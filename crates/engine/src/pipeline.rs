@@ -609,14 +609,14 @@ fn analyse_batch(
 
 /// How often the checkpoint thread copies the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
-/// WAL frames (16 KiB pages) from which the checkpoint thread truncates the WAL, and how long
+/// WAL frames (16 KiB pages) from which the checkpoint thread restarts the WAL, and how long
 /// it may hold writers back for that.
-const TRUNCATE_FROM_FRAMES: i64 = 16_384;
-const TRUNCATE_WAIT: Duration = Duration::from_millis(100);
+const RESTART_FROM_FRAMES: i64 = 16_384;
+const RESTART_WAIT: Duration = Duration::from_millis(100);
 
 /// Checkpoints passively every [`CHECKPOINT_EVERY`] until the engine stops (then SQLite
-/// checkpoints when the last connection closes); past [`TRUNCATE_FROM_FRAMES`] it also
-/// truncates the WAL, which readers arriving all the time would otherwise keep growing.
+/// checkpoints when the last connection closes); past [`RESTART_FROM_FRAMES`] it also
+/// restarts the WAL, which readers arriving all the time would otherwise keep growing.
 fn checkpoint_loop(shared: &Shared) {
     let mut last = Instant::now();
     while !shared.stop.load(Ordering::Acquire) {
@@ -629,14 +629,14 @@ fn checkpoint_loop(shared: &Shared) {
             Ok((frames, copied)) => {
                 metrics::gauge!("wal_frames").set(frames as f64);
                 metrics::gauge!("wal_frames_checkpointed").set(copied as f64);
-                if frames >= TRUNCATE_FROM_FRAMES {
-                    match shared.db.read(|s| s.truncate_wal(TRUNCATE_WAIT)) {
+                if frames >= RESTART_FROM_FRAMES {
+                    match shared.db.read(|s| s.restart_wal(RESTART_WAIT)) {
                         Ok(done) => metrics::counter!(
-                            "wal_truncations_total",
+                            "wal_restarts_total",
                             "outcome" => if done { "done" } else { "busy" }
                         )
                         .increment(1),
-                        Err(error) => tracing::warn!(message = "truncating the WAL", %error),
+                        Err(error) => tracing::warn!(message = "restarting the WAL", %error),
                     }
                 }
             }
