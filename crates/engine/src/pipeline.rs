@@ -574,37 +574,36 @@ fn analyse_batch(
     batch: Vec<StoredMessage>,
     threads: usize,
 ) -> Vec<Analysed> {
-    let one = |stored: StoredMessage| {
-        let analysis = analyzer.analyze(&stored.message);
-        Analysed {
+    let analyse = |chunk: &[StoredMessage]| {
+        chunk
+            .iter()
+            .map(|s| analyzer.analyze(&s.message))
+            .collect::<Vec<_>>()
+    };
+    let workers = threads.min(batch.len() / MIN_PER_WORKER).max(1);
+    let analyses = if workers == 1 {
+        analyse(&batch)
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .chunks(batch.len().div_ceil(workers))
+                .map(|chunk| scope.spawn(move || analyse(chunk)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("an analysis worker panicked"))
+                .collect()
+        })
+    };
+    batch
+        .into_iter()
+        .zip(analyses)
+        .map(|(stored, analysis)| Analysed {
             stored,
             analysis,
             case: None,
-        }
-    };
-    let workers = threads.min(batch.len() / MIN_PER_WORKER).max(1);
-    if workers == 1 {
-        return batch.into_iter().map(one).collect();
-    }
-    let chunk = batch.len().div_ceil(workers);
-    let mut chunks = Vec::with_capacity(workers);
-    let mut rest = batch;
-    while rest.len() > chunk {
-        let tail = rest.split_off(chunk);
-        chunks.push(rest);
-        rest = tail;
-    }
-    chunks.push(rest);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| scope.spawn(move || c.into_iter().map(one).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("an analysis worker panicked"))
-            .collect()
-    })
+        })
+        .collect()
 }
 
 /// How often the checkpoint thread copies the WAL into the database file.
