@@ -720,22 +720,12 @@ fn cv_topics(messages: &[Message]) -> anyhow::Result<Vec<model::Analysis>> {
 /// An analysis that carries only topics (the rest neutral).
 fn topics_only(topics: Vec<String>) -> model::Analysis {
     model::Analysis {
-        language: "de".into(),
         relevance: 1.0,
-        sentiment: model::Sentiment {
-            label: model::SentimentLabel::Neutral,
-            confidence: 1.0,
-        },
         topics: topics
             .into_iter()
             .map(|label| model::analysis::Scored { label, score: 1.0 })
             .collect(),
-        toxicity: 0.0,
-        fact_claim: 0.0,
-        churn: 0.0,
-        urgency: 0.0,
-        question: 0.0,
-        model_version: "cv".into(),
+        ..model::Analysis::blank("de", "cv")
     }
 }
 

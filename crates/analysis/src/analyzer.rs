@@ -373,21 +373,7 @@ impl Analyzer {
         let text = cut(text, MAX_ANALYSED_BYTES);
         let (lang, _confidence) =
             self.language_with(cut(text, LANGUAGE_BYTES), &mut scratch.tokens);
-        let mut a = Analysis {
-            language: lang.as_str().to_owned(),
-            relevance: 0.0,
-            sentiment: Sentiment {
-                label: SentimentLabel::Neutral,
-                confidence: 1.0,
-            },
-            topics: Vec::new(),
-            toxicity: 0.0,
-            fact_claim: 0.0,
-            churn: 0.0,
-            urgency: 0.0,
-            question: 0.0,
-            model_version: self.version.clone(),
-        };
+        let mut a = Analysis::blank(lang.as_str(), self.version.as_str());
         if text.trim().is_empty() {
             return a;
         }

@@ -72,6 +72,27 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Nothing found: neutral with full confidence, no topics, every score 0. The analyzer
+    /// starts from it; analyses made by hand (an agent's correction, tests) set what they know
+    /// on top of it.
+    pub fn blank(language: impl Into<String>, model_version: impl Into<String>) -> Analysis {
+        Analysis {
+            language: language.into(),
+            relevance: 0.0,
+            sentiment: Sentiment {
+                label: SentimentLabel::Neutral,
+                confidence: 1.0,
+            },
+            topics: Vec::new(),
+            toxicity: 0.0,
+            fact_claim: 0.0,
+            churn: 0.0,
+            urgency: 0.0,
+            question: 0.0,
+            model_version: model_version.into(),
+        }
+    }
+
     pub fn is_negative(&self) -> bool {
         self.sentiment.label == SentimentLabel::Negative
     }

@@ -1387,21 +1387,7 @@ mod tests {
         assert_eq!(now, conv(&store, "q"));
         assert_ne!(now, read_with, "the join keeps the older conversation");
         let id = store.message("twitter", "c").unwrap().unwrap().id;
-        let analysis = model::Analysis {
-            language: "en".into(),
-            relevance: 0.9,
-            sentiment: model::Sentiment {
-                label: model::SentimentLabel::Negative,
-                confidence: 0.8,
-            },
-            topics: Vec::new(),
-            toxicity: 0.0,
-            fact_claim: 0.0,
-            churn: 0.0,
-            urgency: 0.0,
-            question: 0.0,
-            model_version: "test".into(),
-        };
+        let analysis = model::Analysis::blank("en", "test");
         store
             .save_analyses(&[(id, analysis)], &[(id, 7.5)])
             .unwrap();

@@ -166,7 +166,6 @@ fn cases_retire_after_the_window_and_numbers_are_not_reused() {
 
 fn with_topics(topics: &[&str]) -> Analysis {
     Analysis {
-        language: "de".into(),
         relevance: 1.0,
         sentiment: model::Sentiment {
             label: SentimentLabel::Negative,
@@ -179,12 +178,7 @@ fn with_topics(topics: &[&str]) -> Analysis {
                 score: 1.0,
             })
             .collect(),
-        toxicity: 0.0,
-        fact_claim: 0.0,
-        churn: 0.0,
-        urgency: 0.0,
-        question: 0.0,
-        model_version: "test".into(),
+        ..Analysis::blank("de", "test")
     }
 }
 

@@ -541,19 +541,8 @@ pub async fn label(
             let prev_label = previous.as_ref().map(|a| a.sentiment.label.as_str());
             st.add_label_correction(mid, "sentiment", label.as_str(), prev_label, &actor)?;
             let mut a = previous.unwrap_or_else(|| Analysis {
-                language: m.message.language.clone().unwrap_or_default(),
                 relevance: 1.0,
-                sentiment: Sentiment {
-                    label,
-                    confidence: 1.0,
-                },
-                topics: Vec::new(),
-                toxicity: 0.0,
-                fact_claim: 0.0,
-                churn: 0.0,
-                urgency: 0.0,
-                question: 0.0,
-                model_version: String::new(),
+                ..Analysis::blank(m.message.language.clone().unwrap_or_default(), "")
             });
             a.sentiment = Sentiment {
                 label,
