@@ -654,21 +654,19 @@ const SAVE_CHUNK: usize = 200;
 /// queue of unanalysed messages and is analysed again at the next start.
 fn save_analyses(shared: &Shared, analysed: &[Analysed]) {
     let save = |chunk: &[Analysed]| {
-        let rows: Vec<(i64, Analysis)> = chunk
+        let rows: Vec<(i64, Analysis, f64)> = chunk
             .iter()
-            .map(|a| (a.stored.id, a.analysis.clone()))
-            .collect();
-        let priorities: Vec<(i64, f64)> = chunk
-            .iter()
-            .filter(|a| a.stored.message.direction == model::Direction::Inbound)
             .map(|a| {
-                (
-                    a.stored.id,
-                    crate::stages::priority(&a.stored.message, &a.analysis),
-                )
+                let priority = match a.stored.message.direction {
+                    model::Direction::Inbound => {
+                        crate::stages::priority(&a.stored.message, &a.analysis)
+                    }
+                    model::Direction::Outbound => 0.0,
+                };
+                (a.stored.id, a.analysis.clone(), priority)
             })
             .collect();
-        shared.db.write(|s| s.save_analyses(&rows, &priorities))
+        shared.db.write(|s| s.save_analyses(&rows))
     };
     for chunk in analysed.chunks(SAVE_CHUNK) {
         let Err(error) = save(chunk) else { continue };

@@ -1388,9 +1388,7 @@ mod tests {
         assert_ne!(now, read_with, "the join keeps the older conversation");
         let id = store.message("twitter", "c").unwrap().unwrap().id;
         let analysis = model::Analysis::blank("en", "test");
-        store
-            .save_analyses(&[(id, analysis)], &[(id, 7.5)])
-            .unwrap();
+        store.save_analyses(&[(id, analysis, 7.5)]).unwrap();
         let facets: Vec<(i64, Option<String>, f64)> = store
             .conn()
             .prepare("SELECT conversation_id, language, priority FROM conversation_facets")

@@ -158,16 +158,12 @@ impl Store {
             })?)
     }
 
-    /// Stores analyses (replacing earlier ones) and refreshes the facets of their
-    /// conversations, in one transaction. `priorities` are per inbound message (from the
-    /// workflow rules) and go to that message's conversation. The conversation is looked up
-    /// here, not taken from the caller: ingest may have joined two threads (and removed one
-    /// conversation) since the caller read the message.
-    pub fn save_analyses(
-        &mut self,
-        items: &[(i64, Analysis)],
-        priorities: &[(i64, f64)],
-    ) -> Result<(), StoreError> {
+    /// Stores analyses (replacing earlier ones), each with its message's priority from the
+    /// workflow rules, in one transaction. An inbound message's analysis and priority become
+    /// its conversation's facets (an outbound message's priority is not used). The
+    /// conversation is looked up here, not taken from the caller: ingest may have joined two
+    /// threads (and removed one conversation) since the caller read the message.
+    pub fn save_analyses(&mut self, items: &[(i64, Analysis, f64)]) -> Result<(), StoreError> {
         // Derived: a message without its analysis is the pipeline's queue, so a lost commit
         // is recomputed and this one need not wait for the disk.
         self.write_derived(|tx| {
@@ -180,13 +176,14 @@ impl Store {
                         model_version = excluded.model_version, analyzed_at = excluded.analyzed_at",
                 )?;
                 let mut facet = tx.prepare_cached(
-                    "INSERT INTO conversation_facets (conversation_id, language, sentiment, topics, updated_at)
-                     SELECT conversation_id, ?1, ?2, ?3, ?4 FROM messages
-                     WHERE id = ?5 AND direction = 'inbound'
+                    "INSERT INTO conversation_facets (conversation_id, language, sentiment, topics, priority, updated_at)
+                     SELECT conversation_id, ?1, ?2, ?3, ?4, ?5 FROM messages
+                     WHERE id = ?6 AND direction = 'inbound'
                      ON CONFLICT(conversation_id) DO UPDATE SET language = excluded.language,
-                        sentiment = excluded.sentiment, topics = excluded.topics, updated_at = excluded.updated_at",
+                        sentiment = excluded.sentiment, topics = excluded.topics,
+                        priority = excluded.priority, updated_at = excluded.updated_at",
                 )?;
-                for (message_id, a) in items {
+                for (message_id, a, priority) in items {
                     let json = serde_json::to_string(a).unwrap_or_default();
                     put.execute(params![message_id, json, a.model_version, now])?;
                     let topics = a
@@ -199,17 +196,10 @@ impl Store {
                         a.language,
                         a.sentiment.label.as_str(),
                         topics,
+                        priority,
                         now,
                         message_id
                     ])?;
-                }
-                let mut prio = tx.prepare_cached(
-                    "INSERT INTO conversation_facets (conversation_id, priority, updated_at)
-                     SELECT conversation_id, ?2, ?3 FROM messages WHERE id = ?1
-                     ON CONFLICT(conversation_id) DO UPDATE SET priority = excluded.priority",
-                )?;
-                for (message_id, p) in priorities {
-                    prio.execute(params![message_id, p, now])?;
                 }
             }
             Ok(())
