@@ -265,6 +265,16 @@ impl Tokenizer {
         self
     }
 
+    /// The Snowball stem of a lowercased word, as [`Tokenizer::tokenize_into`] gives it for
+    /// a [`TokenKind::Word`] in `lang` (the word itself for [`Lang::Other`]).
+    pub fn stem<'a>(&self, word: &'a str, lang: Lang) -> std::borrow::Cow<'a, str> {
+        match lang {
+            Lang::De => self.german.stem(word),
+            Lang::En => self.english.stem(word),
+            Lang::Other => std::borrow::Cow::Borrowed(word),
+        }
+    }
+
     /// Tokenizes into a fresh [`Tokens`].
     pub fn tokenize(&self, text: &str, lang: Lang) -> Tokens {
         let mut out = Tokens::default();
@@ -378,13 +388,8 @@ impl Tokenizer {
                 let text = start as u32..out.buffer.len() as u32;
                 let stem = if kind == TokenKind::Word {
                     let stem_start = out.buffer.len();
-                    let stemmed = match lang {
-                        Lang::De => Some(self.german.stem(&out.buffer[start..])),
-                        Lang::En => Some(self.english.stem(&out.buffer[start..])),
-                        Lang::Other => None,
-                    };
-                    match stemmed {
-                        Some(st) if st.len() != text.len() || *st != out.buffer[start..] => {
+                    match self.stem(&out.buffer[start..], lang) {
+                        st if st.len() != text.len() || *st != out.buffer[start..] => {
                             let st = st.into_owned();
                             out.buffer.push_str(&st);
                             stem_start as u32..out.buffer.len() as u32

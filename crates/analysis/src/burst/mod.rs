@@ -481,9 +481,12 @@ impl Monitor {
         out
     }
 
-    /// Forgets the case streams whose case `keep` rejects, unless an alert is open on them.
-    pub fn retain_cases(&mut self, mut keep: impl FnMut(&str) -> bool) {
-        self.cases.retain(|id, s| s.is_open() || keep(id));
+    /// Forgets the detector of this case unless an alert is open on it (then the daily sweep
+    /// of idle streams forgets it once the alert closed).
+    pub fn forget_case(&mut self, case_id: &str) {
+        if self.cases.get(case_id).is_some_and(|s| !s.is_open()) {
+            self.cases.remove(case_id);
+        }
     }
 
     /// Whether a detector for this case exists (its alerts may still be told).

@@ -38,8 +38,9 @@ impl Watcher {
         if self.casebook.retired() != retired {
             // A retired case takes no messages: its detector has nothing left to see
             // (unless an alert is still open; that one closes on its own).
-            let casebook = &self.casebook;
-            self.monitor.retain_cases(|id| casebook.is_live(id));
+            for &n in self.casebook.last_retired() {
+                self.monitor.forget_case(&crate::cases::case_id(n));
+            }
         }
         let case = self.casebook.case(assignment.case).expect("just assigned");
         if let Some(signal) =

@@ -269,6 +269,8 @@ pub struct Casebook {
     config: CaseConfig,
     tokenizer: Tokenizer,
     tokens: Tokens,
+    /// Scratch for [`terms::profile`].
+    form: String,
     vocab: Vocabulary,
     /// Live cases by number. The map holds only what candidate filtering reads for every
     /// candidate (the last message's time); the rest sits behind a box, so the map stays
@@ -279,6 +281,8 @@ pub struct Casebook {
     /// Retired cases by number, when the casebook keeps them ([`Casebook::with_archive`]).
     archive: Option<BTreeMap<u32, Case>>,
     retired: u64,
+    /// The numbers of the cases the latest sweep retired.
+    last_retired: Vec<u32>,
     /// Latest data time seen (seconds) and when live cases are next checked for retirement.
     now: i64,
     next_sweep: i64,
@@ -321,11 +325,13 @@ impl Casebook {
             config,
             tokenizer: Tokenizer::new(),
             tokens: Tokens::default(),
+            form: String::new(),
             vocab: Vocabulary::default(),
             cases: FastMap::default(),
             next: 0,
             archive: None,
             retired: 0,
+            last_retired: Vec::new(),
             now: i64::MIN,
             next_sweep: i64::MIN,
             index: FastMap::default(),
@@ -362,6 +368,7 @@ impl Casebook {
         let profile = terms::profile(
             &self.tokenizer,
             &mut self.tokens,
+            &mut self.form,
             &mut self.vocab,
             &message.text,
             lang,
@@ -439,9 +446,11 @@ impl Casebook {
             .filter(|(_, l)| l.last_seen < horizon)
             .map(|(&n, _)| n)
             .collect();
+        self.last_retired.clear();
         if !gone.is_empty() {
             gone.sort_unstable();
             self.retired += gone.len() as u64;
+            self.last_retired.extend_from_slice(&gone);
             for n in gone {
                 let Some(Live { state, .. }) = self.cases.remove(&n) else {
                     continue;
@@ -611,7 +620,7 @@ impl Casebook {
                 last_seen: message.created_at.timestamp(),
                 state: Box::new(CaseState {
                     case: Case {
-                        case_id: format!("case-{}", n + 1),
+                        case_id: case_id(n),
                         label: String::new(),
                         first_seen: message.created_at,
                         last_seen: message.created_at,
@@ -682,7 +691,7 @@ impl Casebook {
             case.samples.push(Sample {
                 id: message.external_id.clone(),
                 author: message.author.clone(),
-                text: message.text.chars().take(280).collect(),
+                text: message.text[..prefix_len(&message.text, 280)].to_owned(),
             });
         }
         // Case profile: the message's most salient terms.
@@ -774,6 +783,13 @@ impl Casebook {
         self.retired
     }
 
+    /// The numbers ([`Assignment::case`]) of the cases the latest sweep retired (empty when
+    /// it retired none). Check after each [`Casebook::add`] whose call changed
+    /// [`Casebook::retired`].
+    pub fn last_retired(&self) -> &[u32] {
+        &self.last_retired
+    }
+
     /// Sizes of the in-memory structures.
     pub fn footprint(&self) -> Footprint {
         Footprint {
@@ -810,6 +826,18 @@ impl Casebook {
             state.case.label = label(&state.terms, &self.vocab, state.case.size);
         }
     }
+}
+
+/// The `case_id` of the case with this number: `case-{number + 1}`.
+pub fn case_id(number: u32) -> String {
+    format!("case-{}", u64::from(number) + 1)
+}
+
+/// Byte length of the first `chars` characters of `text`.
+fn prefix_len(text: &str, chars: usize) -> usize {
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| i)
 }
 
 /// The label of a case: its three terms with the highest share x idf, joined by ` · `.

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
-use crate::text::{Lang, TokenKind, Tokenizer, Tokens};
+use crate::text::{Lang, TokenKind, TokenRef, Tokenizer, Tokens};
 
 /// German and English function words that never make a case (too short a list to be worth a
 /// crate; the online idf does the rest).
@@ -91,6 +91,8 @@ pub(crate) struct Term {
     pub identifier: bool,
     /// Data time (seconds) of the latest message holding the term.
     pub last_seen: i64,
+    /// xxh3 of the term's key, for the SimHash.
+    pub hash: u64,
 }
 
 /// The online vocabulary with document frequencies. Forgotten terms leave their id on a free
@@ -98,6 +100,10 @@ pub(crate) struct Term {
 #[derive(Debug, Default)]
 pub(crate) struct Vocabulary {
     index: FastMap<String, u32>,
+    /// Memo of token forms: a language tag and the token's text -> its term, so a form seen
+    /// before is neither stemmed nor hashed again (stemming was a tenth of `watch`). Entries
+    /// of forgotten terms go with them, so it holds a few forms per live term.
+    forms: FastMap<String, u32>,
     pub terms: Vec<Term>,
     free: Vec<u32>,
     pub docs: u64,
@@ -113,6 +119,7 @@ impl Vocabulary {
             df: 0,
             identifier,
             last_seen: i64::MIN,
+            hash: xxhash_rust::xxh3::xxh3_64(key.as_bytes()),
         };
         let id = match self.free.pop() {
             Some(id) => {
@@ -155,6 +162,7 @@ impl Vocabulary {
         }
         let terms = &self.terms;
         self.index.retain(|_, id| terms[*id as usize].df > 0);
+        self.forms.retain(|_, id| terms[*id as usize].df > 0);
         gone
     }
 
@@ -210,41 +218,53 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
 }
 
 /// Tokenises `text`, updates document frequencies and builds the message's profile.
+/// `form` is a scratch buffer.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn profile(
     tokenizer: &Tokenizer,
     tokens: &mut Tokens,
+    form: &mut String,
     vocab: &mut Vocabulary,
     text: &str,
     lang: Lang,
     max_terms: usize,
     now: i64,
 ) -> Profile {
-    tokenizer.tokenize_into(text, lang, tokens);
+    // Words are stemmed below, once per new form (see `Vocabulary::forms`).
+    tokenizer.tokenize_into(text, Lang::Other, tokens);
     let mut p = Profile::default();
     let mut sim = [0i32; 64];
     let mut previous: u64 = 0;
     for t in tokens.iter() {
-        let (key, identifier) = match t.kind {
-            TokenKind::Word if t.text.chars().count() >= 3 && !STOPWORD_SET.contains(t.text) => {
-                (t.stem, false)
-            }
-            TokenKind::Code | TokenKind::Hashtag => (t.text, true),
-            TokenKind::Number
-                if t.text.len() >= 3 && t.text.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                (t.text, true)
-            }
-            _ => continue,
+        let Some(identifier) = content(&t) else {
+            continue;
         };
+        let tag = if identifier { '#' } else { lang_tag(lang) };
         p.tokens += 1;
+        form.clear();
+        form.push(tag);
+        form.push_str(t.text);
+        let id = match vocab.forms.get(form.as_str()) {
+            Some(&id) => id,
+            None => {
+                // The key: the stem of a word, an identifier as written.
+                let key = if identifier {
+                    std::borrow::Cow::Borrowed(t.text)
+                } else {
+                    tokenizer.stem(t.text, lang)
+                };
+                let id = vocab.intern(&key, t.text, identifier);
+                vocab.forms.insert(form.clone(), id);
+                id
+            }
+        };
         // SimHash over unigrams and bigrams of content tokens.
-        let h = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
+        let h = vocab.terms[id as usize].hash;
         add_bits(&mut sim, h);
         if previous != 0 {
             add_bits(&mut sim, h.rotate_left(17) ^ previous);
         }
         previous = h;
-        let id = vocab.intern(key, t.text, identifier);
         if !p.terms.contains(&id) {
             p.terms.push(id);
         }
@@ -273,6 +293,30 @@ pub(crate) fn profile(
     }
     p.vector = vector;
     p
+}
+
+/// Whether a token counts for grouping: `Some(true)` for an identifier (code, hashtag,
+/// number of 3 or more digits), `Some(false)` for a word of 3 or more letters that is not a
+/// stop word.
+pub(crate) fn content(t: &TokenRef<'_>) -> Option<bool> {
+    match t.kind {
+        TokenKind::Word if t.text.chars().count() >= 3 && !STOPWORD_SET.contains(t.text) => {
+            Some(false)
+        }
+        TokenKind::Code | TokenKind::Hashtag => Some(true),
+        TokenKind::Number if t.text.len() >= 3 && t.text.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
+fn lang_tag(lang: Lang) -> char {
+    match lang {
+        Lang::De => 'd',
+        Lang::En => 'e',
+        Lang::Other => 'o',
+    }
 }
 
 fn add_bits(acc: &mut [i32; 64], h: u64) {

@@ -5,6 +5,7 @@ use model::analysis::Scored;
 use model::{Analysis, Direction, Labels, Message, SentimentLabel, Visibility};
 
 use super::*;
+use crate::text::Lang;
 
 fn msg(i: i64, author: &str, text: &str) -> Message {
     Message {
@@ -393,4 +394,65 @@ fn a_storm_stays_one_case_when_some_reports_join_older_cases() {
         "the storm split: {storm:?}"
     );
     assert_eq!(book.case(storm[0]).unwrap().size, 40);
+}
+
+#[test]
+fn remembered_word_forms_give_the_terms_stemming_gives() {
+    let tokenizer = Tokenizer::new();
+    let mut tokens = Tokens::default();
+    let mut form = String::new();
+    let mut vocab = terms::Vocabulary::default();
+    let texts = [
+        (
+            "Die Züge fallen aus, alle Verbindungen gestrichen",
+            Lang::De,
+        ),
+        (
+            "Flights cancelled again, all connections cancelled",
+            Lang::En,
+        ),
+        // The same forms again (remembered), and in the other language (other stems).
+        ("Verbindungen gestrichen, Züge fallen aus", Lang::De),
+        ("connections cancelled flights", Lang::En),
+        ("connections cancelled flights", Lang::De),
+        ("RE30 #bahnchaos 4711 Verspätungen", Lang::De),
+    ];
+    for round in 0..2 {
+        for (now, &(text, lang)) in texts.iter().enumerate() {
+            let p = terms::profile(
+                &tokenizer,
+                &mut tokens,
+                &mut form,
+                &mut vocab,
+                text,
+                lang,
+                48,
+                now as i64,
+            );
+            let got: Vec<u64> = p
+                .terms
+                .iter()
+                .map(|&t| vocab.terms[t as usize].hash)
+                .collect();
+            // The reference: stem every token in its language, key words by stem and
+            // identifiers as written.
+            let mut want: Vec<u64> = Vec::new();
+            for t in tokenizer.tokenize(text, lang).iter() {
+                if let Some(identifier) = terms::content(&t) {
+                    let key = if identifier { t.text } else { t.stem };
+                    let h = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
+                    if !want.contains(&h) {
+                        want.push(h);
+                    }
+                }
+            }
+            assert_eq!(got, want, "round {round}: {text}");
+        }
+        // Forgetting every term drops its remembered forms: the next round interns afresh.
+        if round == 0 {
+            let held = vec![false; vocab.terms.len()];
+            vocab.forget(i64::MAX, &held, 0);
+            assert_eq!(vocab.len(), 0);
+        }
+    }
 }

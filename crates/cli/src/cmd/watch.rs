@@ -107,6 +107,7 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
             .parse()
             .map_err(|e| anyhow::anyhow!("{e}, counts"))?;
         let (messages, rejected) = read_messages(format, &args.files)?;
+        let count = messages.len() as u64;
         timing.read = started.elapsed();
         let analyzer = (!args.gold_labels).then(Analyzer::new);
         let jobs = args
@@ -114,7 +115,17 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
         let mut analyses: Vec<Option<Analysis>> = Vec::with_capacity(BATCH);
-        for batch in messages.chunks(BATCH) {
+        // Batches leave the front of `messages` as they are watched, so the casebook's
+        // allocations reuse their memory instead of touching fresh pages.
+        let mut rest = messages.into_iter();
+        let mut batch: Vec<Message> = Vec::with_capacity(BATCH);
+        loop {
+            batch.clear();
+            batch.extend(rest.by_ref().take(BATCH));
+            if batch.is_empty() {
+                break;
+            }
+            let batch = &batch;
             let t = Instant::now();
             analyse_batch(analyzer.as_ref(), batch, jobs, &mut analyses);
             timing.analyse += t.elapsed();
@@ -127,7 +138,7 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
             }
             timing.watch += t.elapsed();
         }
-        (messages.len() as u64, rejected)
+        (count, rejected)
     };
     alerts.extend(watcher.finish());
     write(&mut alerts)?;
