@@ -8,7 +8,9 @@
 //! surprise passes a threshold and enough distinct customers take part (one loud customer is
 //! not a storm), is updated while it grows and closes after a run of quiet bins.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::cases::terms::FastMap;
 
 use model::{
     Alert, AlertScope, Analysis, Direction, Message, SentimentLabel, Timestamp, Visibility,
@@ -322,8 +324,8 @@ impl<'a> Signal<'a> {
 pub struct Monitor {
     config: MonitorConfig,
     all: Option<Stream>,
-    topics: HashMap<String, Stream>,
-    cases: HashMap<String, Stream>,
+    topics: FastMap<String, Stream>,
+    cases: FastMap<String, Stream>,
     open: BTreeSet<(AlertScope, String)>,
     now: Option<Timestamp>,
     last_sweep: i64,
@@ -334,8 +336,8 @@ impl Monitor {
         Monitor {
             config,
             all: None,
-            topics: HashMap::new(),
-            cases: HashMap::new(),
+            topics: FastMap::default(),
+            cases: FastMap::default(),
             open: BTreeSet::new(),
             now: None,
             last_sweep: i64::MIN,

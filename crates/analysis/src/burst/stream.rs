@@ -3,7 +3,7 @@
 //! probability; opens one alert per burst, updates it while it grows, closes it when it ends.
 //! See docs/EARLY_WARNING.md for the method and every parameter.
 
-use std::collections::HashMap;
+use crate::cases::terms::FastMap;
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Datelike, Timelike};
@@ -109,7 +109,7 @@ pub struct Stream {
     label: Option<String>,
     current: i64,
     bins: VecDeque<Bin>,
-    authors: HashMap<u64, i64>,
+    authors: FastMap<u64, i64>,
     base: Baseline,
     open: Option<Open>,
     last_prune: i64,
@@ -133,7 +133,7 @@ impl Stream {
             label: None,
             current: i64::MIN,
             bins: VecDeque::new(),
-            authors: HashMap::new(),
+            authors: FastMap::default(),
             base: Baseline {
                 level,
                 season: vec![1.0; slots],
@@ -151,8 +151,11 @@ impl Stream {
     }
 
     /// Sets the human-readable label carried by alerts (case label, topic name).
-    pub fn set_label(&mut self, label: impl Into<String>) {
-        self.label = Some(label.into());
+    pub fn set_label(&mut self, label: &str) {
+        // Called for every message of a case: copy only when the label changed.
+        if self.label.as_deref() != Some(label) {
+            self.label = Some(label.to_owned());
+        }
     }
 
     pub fn key(&self) -> &str {

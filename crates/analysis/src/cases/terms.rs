@@ -25,9 +25,10 @@ const STOPWORDS: &[&str] = &[
     "nein", "doch", "um", "an", "am", "ab", "bis", "über", "uber",
 ];
 
-/// A fast hasher for the grouper's small keys (term ids, band keys, customer hashes, term
-/// strings): one multiply per word (the Fx scheme). Not DoS-resistant, which the keys do not
-/// need: ids are ours and strings only pick a bucket in a bounded vocabulary.
+/// A fast hasher for the grouper's and the burst monitor's small keys (term ids, band keys,
+/// customer hashes, term strings, case ids, topic names): one multiply per word (the Fx
+/// scheme). Not DoS-resistant, which the keys do not need: ids are ours, and strings only
+/// pick a bucket in a bounded vocabulary or topic list.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct FastHasher(u64);
 
