@@ -23,7 +23,7 @@ use model::analysis::Scored;
 use model::{Analysis, Message, SentimentLabel, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::text::{Tokenizer, Tokens};
+use crate::text::Tokenizer;
 
 pub(crate) mod terms;
 
@@ -264,13 +264,21 @@ pub struct Footprint {
     pub held_entries: usize,
 }
 
+/// Buffers of [`Casebook::add`], reused from message to message.
+#[derive(Debug, Default)]
+struct Scratch {
+    terms: terms::Scratch,
+    profile: Profile,
+    query: Vec<(u32, f32)>,
+    pairs: Vec<u64>,
+    new_terms: Vec<u32>,
+}
+
 /// The online case grouper. Feed messages in data-time order with [`Casebook::add`].
 pub struct Casebook {
     config: CaseConfig,
     tokenizer: Tokenizer,
-    tokens: Tokens,
-    /// Scratch for [`terms::profile`].
-    form: String,
+    scratch: Scratch,
     vocab: Vocabulary,
     /// Live cases by number. The map holds only what candidate filtering reads for every
     /// candidate (the last message's time); the rest sits behind a box, so the map stays
@@ -324,8 +332,7 @@ impl Casebook {
         Casebook {
             config,
             tokenizer: Tokenizer::new(),
-            tokens: Tokens::default(),
-            form: String::new(),
+            scratch: Scratch::default(),
             vocab: Vocabulary::default(),
             cases: FastMap::default(),
             next: 0,
@@ -365,26 +372,35 @@ impl Casebook {
             self.next_sweep = self.now + (self.config.window_secs / 8).max(60);
         }
         let lang = terms::guess_lang(&message.text, message.language.as_deref());
-        let profile = terms::profile(
+        // The buffers leave `self` while it is borrowed below, and come back at the end.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        terms::profile_into(
             &self.tokenizer,
-            &mut self.tokens,
-            &mut self.form,
+            &mut scratch.terms,
             &mut self.vocab,
-            &message.text,
-            lang,
+            (&message.text, lang),
             self.config.case_terms,
             self.now,
+            &mut scratch.profile,
         );
-        let (case, near_duplicate) = match self.near_duplicate(&profile, at) {
+        let profile = &scratch.profile;
+        let (case, near_duplicate) = match self.near_duplicate(profile, at) {
             Some(c) => (Some(c), true),
             None => (
-                self.best_match(&profile, at, analysis.map(|a| a.topics.as_slice())),
+                self.best_match(
+                    profile,
+                    at,
+                    analysis.map(|a| a.topics.as_slice()),
+                    &mut scratch.query,
+                    &mut scratch.pairs,
+                ),
                 false,
             ),
         };
         let new_case = case.is_none();
         let case = case.unwrap_or_else(|| self.open_case(message));
-        self.join(case, message, analysis, &profile);
+        self.join(case, message, analysis, profile, &mut scratch.new_terms);
+        self.scratch = scratch;
         Assignment {
             case: case as usize,
             new_case,
@@ -505,21 +521,31 @@ impl Casebook {
         self.held_after_clean = held;
     }
 
-    fn best_match(&self, p: &Profile, at: Timestamp, topics: Option<&[Scored]>) -> Option<u32> {
+    fn best_match(
+        &self,
+        p: &Profile,
+        at: Timestamp,
+        topics: Option<&[Scored]>,
+        query: &mut Vec<(u32, f32)>,
+        pairs: &mut Vec<u64>,
+    ) -> Option<u32> {
         // Matching terms: known before this message (df >= 2), most salient first.
-        let mut query: Vec<(u32, f32)> = p
-            .terms
-            .iter()
-            .filter(|&&t| self.vocab.terms[t as usize].df >= 2)
-            .map(|&t| (t, self.vocab.idf(t)))
-            .collect();
+        query.clear();
+        query.extend(
+            p.terms
+                .iter()
+                .filter(|&&t| self.vocab.terms[t as usize].df >= 2)
+                .map(|&t| (t, self.vocab.idf(t))),
+        );
         query.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        query.truncate(self.config.match_terms);
+        // (At most 256: a query index takes 8 bits below.)
+        query.truncate(self.config.match_terms.min(256));
         let max_idf = (self.vocab.docs as f32 + 1.0).ln() + 1.0;
         // (case, query term) pairs from the term index: the newest few cases per term bound
         // the work per message. A case is a candidate when a salient term (idf >= min_idf x
         // max_idf) found it; the other terms it shares only add to its score.
-        let mut pairs: Vec<(u32, u8)> = Vec::new();
+        // Packed as `case << 8 | query index`: one integer sort groups them by case.
+        pairs.clear();
         for (q, &(t, _)) in query.iter().enumerate() {
             if let Some(list) = self.index.get(&t) {
                 pairs.extend(
@@ -528,7 +554,7 @@ impl Casebook {
                         .rev()
                         .filter(|&&c| self.live.contains(c))
                         .take(CANDIDATES_PER_TERM)
-                        .map(|&c| (c, q as u8)),
+                        .map(|&c| u64::from(c) << 8 | q as u64),
                 );
             }
         }
@@ -542,16 +568,18 @@ impl Casebook {
         let needed = self.config.join_score * max_idf * length;
         let salient = self.config.min_idf * max_idf;
         let mut best: Option<(f32, u32)> = None;
-        for group in pairs.chunk_by(|a, b| a.0 == b.0) {
-            let c = group[0].0;
+        let case_of = |e: u64| (e >> 8) as u32;
+        let query_of = |e: u64| (e & 0xff) as usize;
+        for group in pairs.chunk_by(|&a, &b| case_of(a) == case_of(b)) {
+            let c = case_of(group[0]);
             // Cheap bounds first (no case state touched): a candidate needs a salient term,
             // and `min_shared_words` shared terms unless one of them is an identifier (the
             // terms the index found are all it can share).
-            if !group.iter().any(|&(_, q)| query[q as usize].1 >= salient)
+            if !group.iter().any(|&e| query[query_of(e)].1 >= salient)
                 || (group.len() < self.config.min_shared_words
                     && !group
                         .iter()
-                        .any(|&(_, q)| self.vocab.terms[query[q as usize].0 as usize].identifier))
+                        .any(|&e| self.vocab.terms[query[query_of(e)].0 as usize].identifier))
                 || !self.is_active(c, at)
             {
                 continue;
@@ -559,8 +587,8 @@ impl Casebook {
             let state = &self.cases[&c].state;
             let size = state.case.size as f32;
             let (mut score, mut shared, mut identifier) = (0.0f32, 0usize, false);
-            for &(_, q) in group {
-                let t = query[q as usize].0;
+            for &e in group {
+                let t = query[query_of(e)].0;
                 // The index can hold a case whose profile dropped the term since.
                 let Some(&n) = state.terms.get(&t) else {
                     continue;
@@ -643,7 +671,14 @@ impl Casebook {
         n
     }
 
-    fn join(&mut self, c: u32, message: &Message, analysis: Option<&Analysis>, p: &Profile) {
+    fn join(
+        &mut self,
+        c: u32,
+        message: &Message,
+        analysis: Option<&Analysis>,
+        p: &Profile,
+        new_terms: &mut Vec<u32>,
+    ) {
         let config = &self.config;
         let live = self.cases.get_mut(&c).expect("a live case");
         live.last_seen = live.last_seen.max(message.created_at.timestamp());
@@ -695,7 +730,7 @@ impl Casebook {
             });
         }
         // Case profile: the message's most salient terms.
-        let mut new_terms: Vec<u32> = Vec::new();
+        new_terms.clear();
         for &(t, _) in &p.vector {
             let n = state.terms.entry(t).or_insert(0);
             *n += 1;
@@ -716,7 +751,7 @@ impl Casebook {
             state.case.label = label(&state.terms, &self.vocab, state.case.size);
         }
         let live = &self.live;
-        for t in new_terms {
+        for &t in new_terms.iter() {
             let list = self.index.entry(t).or_default();
             let removed = list.push_capped(c, INDEX_CAP, |&c| c, live, self.retired);
             self.held = self.held + 1 - removed;

@@ -218,22 +218,32 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
     }
 }
 
-/// Tokenises `text`, updates document frequencies and builds the message's profile.
-/// `form` is a scratch buffer.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn profile(
+/// Buffers reused from message to message.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    pub tokens: Tokens,
+    /// A language tag and a token's text (the key of `Vocabulary::forms`).
+    pub form: String,
+}
+
+/// Tokenises `text`, updates document frequencies and builds the message's profile into
+/// `p` (cleared first).
+pub(crate) fn profile_into(
     tokenizer: &Tokenizer,
-    tokens: &mut Tokens,
-    form: &mut String,
+    scratch: &mut Scratch,
     vocab: &mut Vocabulary,
-    text: &str,
-    lang: Lang,
+    (text, lang): (&str, Lang),
     max_terms: usize,
     now: i64,
-) -> Profile {
+    p: &mut Profile,
+) {
+    let Scratch { tokens, form } = scratch;
     // Words are stemmed below, once per new form (see `Vocabulary::forms`).
     tokenizer.tokenize_into(text, Lang::Other, tokens);
-    let mut p = Profile::default();
+    p.terms.clear();
+    p.vector.clear();
+    p.simhash = 0;
+    p.tokens = 0;
     let mut sim = [0i32; 64];
     let mut previous: u64 = 0;
     for t in tokens.iter() {
@@ -280,7 +290,8 @@ pub(crate) fn profile(
         t.df += 1;
         t.last_seen = now;
     }
-    let mut vector: Vec<(u32, f32)> = p.terms.iter().map(|&id| (id, vocab.idf(id))).collect();
+    let mut vector = std::mem::take(&mut p.vector);
+    vector.extend(p.terms.iter().map(|&id| (id, vocab.idf(id))));
     vector.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     vector.truncate(max_terms);
     let norm = vector
@@ -293,7 +304,6 @@ pub(crate) fn profile(
         *w /= norm;
     }
     p.vector = vector;
-    p
 }
 
 /// Whether a token counts for grouping: `Some(true)` for an identifier (code, hashtag,

@@ -399,8 +399,8 @@ fn a_storm_stays_one_case_when_some_reports_join_older_cases() {
 #[test]
 fn remembered_word_forms_give_the_terms_stemming_gives() {
     let tokenizer = Tokenizer::new();
-    let mut tokens = Tokens::default();
-    let mut form = String::new();
+    let mut scratch = terms::Scratch::default();
+    let mut p = terms::Profile::default();
     let mut vocab = terms::Vocabulary::default();
     let texts = [
         (
@@ -419,15 +419,14 @@ fn remembered_word_forms_give_the_terms_stemming_gives() {
     ];
     for round in 0..2 {
         for (now, &(text, lang)) in texts.iter().enumerate() {
-            let p = terms::profile(
+            terms::profile_into(
                 &tokenizer,
-                &mut tokens,
-                &mut form,
+                &mut scratch,
                 &mut vocab,
-                text,
-                lang,
+                (text, lang),
                 48,
                 now as i64,
+                &mut p,
             );
             let got: Vec<u64> = p
                 .terms
