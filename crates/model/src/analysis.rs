@@ -26,12 +26,19 @@ impl SentimentLabel {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "negative" | "neg" => Some(SentimentLabel::Negative),
-            "neutral" | "neu" => Some(SentimentLabel::Neutral),
-            "positive" | "pos" => Some(SentimentLabel::Positive),
-            _ => None,
-        }
+        // Compared without lowercasing into a new string: gold labels are parsed per message.
+        let s = s.trim();
+        [
+            ("negative", SentimentLabel::Negative),
+            ("neg", SentimentLabel::Negative),
+            ("neutral", SentimentLabel::Neutral),
+            ("neu", SentimentLabel::Neutral),
+            ("positive", SentimentLabel::Positive),
+            ("pos", SentimentLabel::Positive),
+        ]
+        .into_iter()
+        .find(|(name, _)| s.eq_ignore_ascii_case(name))
+        .map(|(_, label)| label)
     }
 }
 
@@ -103,6 +110,28 @@ impl Analysis {
             SentimentLabel::Negative => self.sentiment.confidence,
             SentimentLabel::Neutral => (1.0 - self.sentiment.confidence) / 2.0,
             SentimentLabel::Positive => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SentimentLabel;
+
+    #[test]
+    fn sentiment_labels_parse_in_any_case_and_short_form() {
+        for (text, want) in [
+            ("negative", Some(SentimentLabel::Negative)),
+            (" NEG ", Some(SentimentLabel::Negative)),
+            ("Neutral", Some(SentimentLabel::Neutral)),
+            ("neu", Some(SentimentLabel::Neutral)),
+            ("POSITIVE\n", Some(SentimentLabel::Positive)),
+            ("pos", Some(SentimentLabel::Positive)),
+            ("positiv", None),
+            ("", None),
+            ("négative", None),
+        ] {
+            assert_eq!(SentimentLabel::parse(text), want, "{text:?}");
         }
     }
 }
