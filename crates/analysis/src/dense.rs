@@ -51,7 +51,7 @@ impl HeadRecipe {
             },
             Task::Toxicity => HeadRecipe {
                 c: 0.1,
-                input: stacked(8.0),
+                input: stacked(1.0),
                 auxiliary: &[Task::Offense],
             },
             Task::FactClaim => HeadRecipe {
