@@ -56,7 +56,7 @@ impl HeadRecipe {
             },
             Task::FactClaim => HeadRecipe {
                 c: 0.03,
-                input: stacked(1.0),
+                input: stacked(3.0),
                 auxiliary: &[],
             },
             _ => HeadRecipe {
