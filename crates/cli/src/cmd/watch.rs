@@ -5,6 +5,10 @@
 //!
 //! Analysis is the costly step; it runs on `--jobs` threads in batches, and each batch is then
 //! fed to the watcher in order, so the alerts do not depend on the number of threads.
+//!
+//! Files already in time order (exports, replays) stream through without being held in
+//! memory; other input (and stdin) is read whole and sorted first. The alerts are the same
+//! either way; a streamed pass holds its alerts back until it knows the input is in order.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -58,7 +62,7 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
     let params = Params::load(args.params.as_deref())?;
     let started = Instant::now();
     let mut timing = Timing::default();
-    let mut watcher = Watcher::new(params.cases, params.monitor);
+    let mut watcher = Watcher::new(params.cases.clone(), params.monitor.clone());
     let mut alerts = Vec::new();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -106,38 +110,67 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
             .format
             .parse()
             .map_err(|e| anyhow::anyhow!("{e}, counts"))?;
-        let (messages, rejected) = read_messages(format, &args.files)?;
-        let count = messages.len() as u64;
-        timing.read = started.elapsed();
         let analyzer = (!args.gold_labels).then(Analyzer::new);
         let jobs = args
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
-        let mut analyses: Vec<Option<Analysis>> = Vec::with_capacity(BATCH);
-        // Batches leave the front of `messages` as they are watched, so the casebook's
-        // allocations reuse their memory instead of touching fresh pages.
-        let mut rest = messages.into_iter();
-        let mut batch: Vec<Message> = Vec::with_capacity(BATCH);
-        loop {
-            batch.clear();
-            batch.extend(rest.by_ref().take(BATCH));
-            if batch.is_empty() {
-                break;
-            }
-            let batch = &batch;
-            let t = Instant::now();
-            analyse_batch(analyzer.as_ref(), batch, jobs, &mut analyses);
-            timing.analyse += t.elapsed();
-            let t = Instant::now();
-            for (m, a) in batch.iter().zip(&analyses) {
-                watcher.observe(m, a.as_ref(), &mut alerts);
-                if !alerts.is_empty() {
-                    write(&mut alerts)?;
+        let mut replay = Replay {
+            watcher: &mut watcher,
+            analyzer: analyzer.as_ref(),
+            jobs,
+            timing: &mut timing,
+        };
+        // Files in time order (exports, replays) stream through without being held: a
+        // first pass keeps its alerts back and stops at the first message older than the
+        // one before; then the files are read whole and sorted, and replayed afresh.
+        let streamed = if args.files.iter().all(|f| f.as_os_str() != "-") {
+            let mut held: Vec<model::Alert> = Vec::new();
+            let mut rejects: Vec<ingest::Rejected> = Vec::new();
+            let mut messages = args
+                .files
+                .iter()
+                .map(|path| {
+                    ingest::Source::open(path)
+                        .with_context(|| format!("opening {}", path.display()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?
+                .into_iter()
+                .flat_map(|source| ingest::read(format, source))
+                .filter_map(|r| r.map_err(|e| rejects.push(e)).ok())
+                .map(|r| r.message);
+            let count = replay.run(&mut messages, true, &mut |a| {
+                held.append(a);
+                Ok(())
+            })?;
+            drop(messages);
+            count.map(|count| (count, held, rejects))
+        } else {
+            None
+        };
+        let (count, rejected) = match streamed {
+            Some((count, mut held, rejects)) => {
+                let stderr = std::io::stderr();
+                let mut err = stderr.lock();
+                for r in &rejects {
+                    let _ = writeln!(err, "{r}");
                 }
+                write(&mut held)?;
+                let t = &mut *replay.timing;
+                t.read = started.elapsed().saturating_sub(t.analyse + t.watch);
+                (count, rejects.len() as u64)
             }
-            timing.watch += t.elapsed();
-        }
+            None => {
+                *replay.watcher = Watcher::new(params.cases.clone(), params.monitor.clone());
+                *replay.timing = Timing::default();
+                let (messages, rejected) = read_messages(format, &args.files)?;
+                replay.timing.read = started.elapsed();
+                let count = replay
+                    .run(&mut messages.into_iter(), false, &mut write)?
+                    .expect("no order check");
+                (count, rejected)
+            }
+        };
         (count, rejected)
     };
     alerts.extend(watcher.finish());
@@ -155,6 +188,60 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
         count as f64 / timing.watch.as_secs_f64().max(1e-9),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Feeds messages through the analysis and the watcher, in batches of [`BATCH`].
+struct Replay<'a> {
+    watcher: &'a mut Watcher,
+    analyzer: Option<&'a Analyzer>,
+    jobs: usize,
+    timing: &'a mut Timing,
+}
+
+impl Replay<'_> {
+    /// Replays `messages` (each dropped once watched) and hands alert events to `emit`;
+    /// returns how many. With `in_order`, stops at the first message older than the one
+    /// before it and returns `None`.
+    fn run(
+        &mut self,
+        messages: &mut dyn Iterator<Item = Message>,
+        in_order: bool,
+        emit: &mut dyn FnMut(&mut Vec<model::Alert>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Option<u64>> {
+        let mut analyses: Vec<Option<Analysis>> = Vec::with_capacity(BATCH);
+        let mut batch: Vec<Message> = Vec::with_capacity(BATCH);
+        let mut alerts = Vec::new();
+        let mut latest = None;
+        let mut count = 0u64;
+        loop {
+            batch.clear();
+            for m in &mut *messages {
+                if in_order && latest.is_some_and(|t| m.created_at < t) {
+                    return Ok(None);
+                }
+                latest = Some(m.created_at);
+                batch.push(m);
+                if batch.len() == BATCH {
+                    break;
+                }
+            }
+            if batch.is_empty() {
+                return Ok(Some(count));
+            }
+            count += batch.len() as u64;
+            let t = Instant::now();
+            analyse_batch(self.analyzer, &batch, self.jobs, &mut analyses);
+            self.timing.analyse += t.elapsed();
+            let t = Instant::now();
+            for (m, a) in batch.iter().zip(&analyses) {
+                self.watcher.observe(m, a.as_ref(), &mut alerts);
+                if !alerts.is_empty() {
+                    emit(&mut alerts)?;
+                }
+            }
+            self.timing.watch += t.elapsed();
+        }
+    }
 }
 
 /// Analyses the inbound messages of `batch` on `jobs` threads into `out` (one entry per

@@ -10,6 +10,7 @@ mod report;
 mod round_trip;
 mod serve_crash;
 mod understanding;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
