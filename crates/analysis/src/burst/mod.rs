@@ -325,7 +325,7 @@ pub struct Monitor {
     config: MonitorConfig,
     all: Option<Stream>,
     topics: FastMap<String, Stream>,
-    cases: FastMap<String, Stream>,
+    cases: FastMap<String, CaseDetector>,
     open: BTreeSet<(AlertScope, String)>,
     now: Option<Timestamp>,
     last_sweep: i64,
@@ -399,13 +399,29 @@ impl Monitor {
             }
         }
         if let Some((id, label)) = signal.case.filter(|_| signal.negative) {
-            let stream = match self.cases.get_mut(id) {
-                Some(s) => s,
-                None => self
-                    .cases
-                    .entry(id.to_owned())
-                    .or_insert_with(|| Stream::new(AlertScope::Case, id, &config.case)),
-            };
+            let hit = hit(signal.weight);
+            if !self.cases.contains_key(id) {
+                // Most cases get one message and never another: their detector waits as that
+                // one hit (see `CaseDetector`) and builds no stream.
+                let detector = match Waiting::new(&hit, &config.case) {
+                    Some(waiting) => CaseDetector::Waiting(waiting),
+                    None => CaseDetector::Running(Box::new(Stream::new(
+                        AlertScope::Case,
+                        id,
+                        &config.case,
+                    ))),
+                };
+                let waiting = matches!(detector, CaseDetector::Waiting(_));
+                self.cases.insert(id.to_owned(), detector);
+                if waiting {
+                    return;
+                }
+            }
+            let stream = self
+                .cases
+                .get_mut(id)
+                .expect("inserted above")
+                .run(id, &config.case);
             if !stream.is_open() {
                 stream.set_label(label);
             }
@@ -413,7 +429,7 @@ impl Monitor {
             // joke or praise is not an early warning), weighted like the others.
             push(
                 stream,
-                &hit(signal.weight),
+                &hit,
                 &config.case,
                 out,
                 &mut self.open,
@@ -436,7 +452,10 @@ impl Monitor {
             let (stream, config) = match scope {
                 AlertScope::All => (self.all.as_mut(), &self.config.all),
                 AlertScope::Topic => (self.topics.get_mut(&key), &self.config.topic),
-                AlertScope::Case => (self.cases.get_mut(&key), &self.config.case),
+                AlertScope::Case => (
+                    self.cases.get_mut(&key).and_then(CaseDetector::running),
+                    &self.config.case,
+                ),
             };
             if let Some(stream) = stream {
                 stream.advance_to(now, config, out);
@@ -456,10 +475,13 @@ impl Monitor {
                     || s.last_bin_start(tc)
                         .is_some_and(|t| t.timestamp() >= horizon)
             });
-            self.cases.retain(|_, s| {
-                s.is_open()
-                    || s.last_bin_start(cc)
-                        .is_some_and(|t| t.timestamp() >= horizon)
+            self.cases.retain(|_, d| match d {
+                CaseDetector::Waiting(w) => w.bin_start(cc).timestamp() >= horizon,
+                CaseDetector::Running(s) => {
+                    s.is_open()
+                        || s.last_bin_start(cc)
+                            .is_some_and(|t| t.timestamp() >= horizon)
+                }
             });
         }
     }
@@ -474,7 +496,10 @@ impl Monitor {
             let (stream, config) = match scope {
                 AlertScope::All => (self.all.as_mut(), &self.config.all),
                 AlertScope::Topic => (self.topics.get_mut(&key), &self.config.topic),
-                AlertScope::Case => (self.cases.get_mut(&key), &self.config.case),
+                AlertScope::Case => (
+                    self.cases.get_mut(&key).and_then(CaseDetector::running),
+                    &self.config.case,
+                ),
             };
             if let Some(stream) = stream {
                 stream.finish(now, config, &mut out);
@@ -486,7 +511,7 @@ impl Monitor {
     /// Forgets the detector of this case unless an alert is open on it (then the daily sweep
     /// of idle streams forgets it once the alert closed).
     pub fn forget_case(&mut self, case_id: &str) {
-        if self.cases.get(case_id).is_some_and(|s| !s.is_open()) {
+        if self.cases.get(case_id).is_some_and(|d| !d.is_open()) {
             self.cases.remove(case_id);
         }
     }
@@ -499,6 +524,85 @@ impl Monitor {
     /// Number of live streams (all + topics + cases), for diagnostics.
     pub fn streams(&self) -> usize {
         usize::from(self.all.is_some()) + self.topics.len() + self.cases.len()
+    }
+}
+
+/// The detector of one case. A stream cannot open an alert before `min_customers` distinct
+/// customers, so a case's first hit waits as it is, and the stream is built and fed that hit
+/// when the second arrives: the same state and alerts as a stream built at once, without
+/// building one for each of the many cases that never get a second message (in `watch` over
+/// airline tweets, nine in ten).
+#[derive(Debug, Clone)]
+enum CaseDetector {
+    Waiting(Waiting),
+    Running(Box<Stream>),
+}
+
+/// A case's first hit, owned.
+#[derive(Debug, Clone)]
+struct Waiting {
+    at: Timestamp,
+    id: String,
+    customer: Customer,
+    messages: u32,
+    weight: f64,
+}
+
+impl Waiting {
+    /// The hit, when one hit alone cannot open an alert under `config` (a known customer and
+    /// `min_customers` above one).
+    fn new(hit: &Hit<'_>, config: &BurstConfig) -> Option<Self> {
+        (config.min_customers > 1 && matches!(hit.customer, Customer::Id(_))).then(|| Waiting {
+            at: hit.at,
+            id: hit.id.to_owned(),
+            customer: hit.customer,
+            messages: hit.messages,
+            weight: hit.weight,
+        })
+    }
+
+    /// Start of the hit's bin (a stream's [`Stream::last_bin_start`] after this one hit).
+    fn bin_start(&self, config: &BurstConfig) -> Timestamp {
+        let bin = self.at.timestamp().div_euclid(config.bin_secs);
+        chrono::DateTime::from_timestamp(bin * config.bin_secs, 0).unwrap_or_default()
+    }
+}
+
+impl CaseDetector {
+    fn is_open(&self) -> bool {
+        matches!(self, CaseDetector::Running(s) if s.is_open())
+    }
+
+    fn running(&mut self) -> Option<&mut Stream> {
+        match self {
+            CaseDetector::Waiting(_) => None,
+            CaseDetector::Running(s) => Some(s),
+        }
+    }
+
+    /// The stream, built and fed the waiting hit if there is one.
+    fn run(&mut self, key: &str, config: &BurstConfig) -> &mut Stream {
+        if let CaseDetector::Waiting(w) = self {
+            let mut stream = Stream::new(AlertScope::Case, key, config);
+            let hit = Hit {
+                at: w.at,
+                id: &w.id,
+                customer: w.customer,
+                messages: w.messages,
+                weight: w.weight,
+            };
+            let mut none = Vec::new();
+            stream.push(&hit, config, &mut none);
+            debug_assert!(
+                none.is_empty() && !stream.is_open(),
+                "one hit opened an alert"
+            );
+            *self = CaseDetector::Running(Box::new(stream));
+        }
+        match self {
+            CaseDetector::Running(s) => s,
+            CaseDetector::Waiting(_) => unreachable!("built above"),
+        }
     }
 }
 

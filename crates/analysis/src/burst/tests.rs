@@ -245,3 +245,68 @@ fn same_input_gives_same_alerts() {
     assert!(!a.is_empty());
     assert_eq!(a, b);
 }
+
+/// A case's first hit waits without a stream (`CaseDetector::Waiting`); the alerts are those
+/// of a stream fed every hit from the start, whether the second hit comes at once or days
+/// later, and whatever `min_customers` is. After `idle_secs` the first hit is forgotten, as
+/// an idle stream is.
+#[test]
+fn a_waiting_first_hit_gives_the_alerts_of_a_stream_built_at_once() {
+    let cases = [
+        (20, 8),
+        (2 * 3600, 8),
+        (20, 1),
+        (5 * 86_400, 8),
+        (9 * 86_400, 8),
+    ];
+    for (gap_secs, min_customers) in cases {
+        let mut config = MonitorConfig::default();
+        config.case.min_customers = min_customers;
+        let mut monitor = Monitor::new(config.clone());
+        let mut reference = Stream::new(AlertScope::Case, "case-1", &config.case);
+        let (mut got, mut want) = (Vec::new(), Vec::new());
+        let start = t0() + Duration::seconds(gap_secs);
+        let hits = std::iter::once(t0())
+            .chain((0..30).map(|i| start + Duration::seconds(i * 20)))
+            .enumerate();
+        for (i, at) in hits {
+            let (author, id) = (format!("c{i}"), format!("m{i}"));
+            let label = format!("re30 ausfall {}", i.min(3));
+            let signal = Signal {
+                id: &id,
+                at,
+                customer: Customer::Id(xxhash_rust::xxh3::xxh3_64(author.as_bytes())),
+                messages: 1,
+                negative: true,
+                weight: 1.5,
+                topics: Vec::new(),
+                case: Some(("case-1", &label)),
+            };
+            monitor.observe_into(&signal, &mut got);
+            if !reference.is_open() {
+                reference.set_label(&label);
+            }
+            let hit = Hit {
+                at,
+                id: &id,
+                customer: signal.customer,
+                messages: 1,
+                weight: 1.5,
+            };
+            let forgotten = i == 0 && gap_secs > config.idle_secs;
+            if !forgotten {
+                reference.push(&hit, &config.case, &mut want);
+            }
+        }
+        got.extend(monitor.finish());
+        let now = start + Duration::seconds(29 * 20);
+        reference.advance_to(now, &config.case, &mut want);
+        reference.finish(now, &config.case, &mut want);
+        got.retain(|a| a.scope == AlertScope::Case);
+        assert!(
+            !want.is_empty(),
+            "gap {gap_secs} s: the burst alerts at all"
+        );
+        assert_eq!(got, want, "gap {gap_secs} s, min_customers {min_customers}");
+    }
+}

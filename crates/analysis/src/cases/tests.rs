@@ -455,3 +455,36 @@ fn remembered_word_forms_give_the_terms_stemming_gives() {
         }
     }
 }
+
+/// A label is the three terms a full sort by share x idf (ties: lower id) puts first.
+#[test]
+fn labels_are_the_three_best_terms_of_a_full_sort() {
+    let (mut book, _) = group(&[
+        "RE30 Ausfall in Köln, wieder mal",
+        "Schon wieder Ausfall beim RE30, wie soll ich zur Arbeit kommen",
+        "RE30 Ausfall seit einer Stunde, Pendler stehen am Gleis",
+        "Mein Ticket lässt sich in der App nicht öffnen",
+        "Ticket App öffnet nicht",
+        "Zug",
+    ]);
+    book.relabel();
+    let mut checked = 0;
+    for live in book.cases.values() {
+        let state = &live.state;
+        let size = state.case.size as f32;
+        let mut all: Vec<(u32, f32)> = state
+            .terms
+            .iter()
+            .map(|(&t, &n)| (t, n as f32 / size * book.vocab.idf(t)))
+            .collect();
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let want: Vec<&str> = all
+            .iter()
+            .take(3)
+            .map(|(t, _)| book.vocab.terms[*t as usize].surface.as_str())
+            .collect();
+        assert_eq!(state.case.label, want.join(" · "));
+        checked += usize::from(all.len() > 3);
+    }
+    assert!(checked >= 3, "cases with more than three terms: {checked}");
+}
