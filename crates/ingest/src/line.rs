@@ -53,7 +53,7 @@ impl Lines {
             if buf.is_empty() {
                 break;
             }
-            let (chunk, done) = match memchr_newline(buf) {
+            let (chunk, done) = match memchr::memchr(b'\n', buf) {
                 Some(i) => (&buf[..=i], true),
                 None => (buf, false),
             };
@@ -83,10 +83,6 @@ impl Lines {
     pub fn next_no(&self) -> u64 {
         self.next_no
     }
-}
-
-fn memchr_newline(buf: &[u8]) -> Option<usize> {
-    buf.iter().position(|&b| b == b'\n')
 }
 
 impl Iterator for Lines {

@@ -567,6 +567,7 @@ impl Casebook {
             .max(1.0);
         let needed = self.config.join_score * max_idf * length;
         let salient = self.config.min_idf * max_idf;
+        let half_life = self.config.recency_half_life_secs.max(1) as f32;
         let mut best: Option<(f32, u32)> = None;
         let case_of = |e: u64| (e >> 8) as u32;
         let query_of = |e: u64| (e & 0xff) as usize;
@@ -580,11 +581,26 @@ impl Casebook {
                     && !group
                         .iter()
                         .any(|&e| self.vocab.terms[query[query_of(e)].0 as usize].identifier))
-                || !self.is_active(c, at)
             {
                 continue;
             }
-            let state = &self.cases[&c].state;
+            let Some(live) = self
+                .cases
+                .get(&c)
+                .filter(|l| at.timestamp() - l.last_seen <= self.config.window_secs)
+            else {
+                continue;
+            };
+            // An upper bound before the case's state is read (a cache miss per candidate):
+            // each shared term adds at most `max_idf` (relative idf and member share are at
+            // most 1), times the recency factor of an age at least a second below the
+            // whole-second one (`last_seen` here is in whole seconds).
+            let min_age = (at.timestamp() - live.last_seen - 1).max(0) as f32;
+            let bound = group.len() as f32 * max_idf * 0.5f32.powf(min_age / half_life);
+            if bound < needed * 0.999 {
+                continue;
+            }
+            let state = &live.state;
             let size = state.case.size as f32;
             let (mut score, mut shared, mut identifier) = (0.0f32, 0usize, false);
             for &e in group {
@@ -629,7 +645,7 @@ impl Casebook {
             }
             // Recent cases first: the same problem is reported close in time.
             let age = (at - state.case.last_seen).num_seconds().max(0) as f32;
-            let score = score * 0.5f32.powf(age / self.config.recency_half_life_secs.max(1) as f32);
+            let score = score * 0.5f32.powf(age / half_life);
             // Ties go to the older case (smaller index) for determinism.
             if score >= needed && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
                 best = Some((score, c));
@@ -731,6 +747,10 @@ impl Casebook {
         }
         // Case profile: the message's most salient terms.
         new_terms.clear();
+        if state.terms.is_empty() {
+            // A new case: one allocation instead of a growth per doubling.
+            state.terms.reserve(p.vector.len());
+        }
         for &(t, _) in &p.vector {
             let n = state.terms.entry(t).or_insert(0);
             *n += 1;

@@ -192,24 +192,48 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
     if let Some(l) = declared {
         return Lang::parse(l);
     }
-    const DE: &[&str] = &[
-        "der", "die", "das", "und", "ist", "nicht", "ich", "mit", "auf", "ein", "eine", "zug",
-        "bahn",
-    ];
-    const EN: &[&str] = &[
-        "the", "and", "is", "not", "to", "my", "you", "for", "of", "flight",
-    ];
     let (mut de, mut en) = (0, 0);
-    for w in text.split(|c: char| !c.is_alphabetic()).take(60) {
-        // The marker words are ASCII: compare without lowercasing into a new string.
-        if w.len() > 6 {
-            continue;
+    let mut vote = |w: &str| {
+        // The marker words are ASCII of 2 to 6 letters: lowercase into a small buffer and
+        // match (a non-ASCII byte matches none of them, as with `eq_ignore_ascii_case`).
+        let b = w.as_bytes();
+        if !(2..=6).contains(&b.len()) {
+            return;
         }
-        if DE.iter().any(|m| w.eq_ignore_ascii_case(m)) {
-            de += 1;
-        } else if EN.iter().any(|m| w.eq_ignore_ascii_case(m)) {
-            en += 1;
+        let mut lower = [0u8; 6];
+        for (l, c) in lower.iter_mut().zip(b) {
+            *l = c.to_ascii_lowercase();
         }
+        match &lower[..b.len()] {
+            b"der" | b"die" | b"das" | b"und" | b"ist" | b"nicht" | b"ich" | b"mit" | b"auf"
+            | b"ein" | b"eine" | b"zug" | b"bahn" => de += 1,
+            b"the" | b"and" | b"is" | b"not" | b"to" | b"my" | b"you" | b"for" | b"of"
+            | b"flight" => en += 1,
+            _ => {}
+        }
+    };
+    // The first 60 pieces of `text.split(|c: char| !c.is_alphabetic())`, a byte at a time
+    // over ASCII.
+    let bytes = text.as_bytes();
+    let (mut start, mut i, mut pieces) = (0, 0, 0);
+    while let Some(&b) = bytes.get(i)
+        && pieces < 60
+    {
+        let (alphabetic, len) = if b.is_ascii() {
+            (b.is_ascii_alphabetic(), 1)
+        } else {
+            let c = text[i..].chars().next().expect("a char boundary");
+            (c.is_alphabetic(), c.len_utf8())
+        };
+        if !alphabetic {
+            vote(&text[start..i]);
+            pieces += 1;
+            start = i + len;
+        }
+        i += len;
+    }
+    if pieces < 60 {
+        vote(&text[start..]);
     }
     match de.cmp(&en) {
         std::cmp::Ordering::Greater => Lang::De,
@@ -244,7 +268,7 @@ pub(crate) fn profile_into(
     p.vector.clear();
     p.simhash = 0;
     p.tokens = 0;
-    let mut sim = [0i32; 64];
+    let mut sim = BitVotes::default();
     let mut previous: u64 = 0;
     for t in tokens.iter() {
         let Some(identifier) = content(&t) else {
@@ -271,19 +295,16 @@ pub(crate) fn profile_into(
         };
         // SimHash over unigrams and bigrams of content tokens.
         let h = vocab.terms[id as usize].hash;
-        add_bits(&mut sim, h);
+        sim.add(h);
         if previous != 0 {
-            add_bits(&mut sim, h.rotate_left(17) ^ previous);
+            sim.add(h.rotate_left(17) ^ previous);
         }
         previous = h;
         if !p.terms.contains(&id) {
             p.terms.push(id);
         }
     }
-    p.simhash = sim.iter().enumerate().fold(
-        0u64,
-        |acc, (i, &v)| if v > 0 { acc | (1 << i) } else { acc },
-    );
+    p.simhash = sim.majority();
     vocab.docs += 1;
     for &id in &p.terms {
         let t = &mut vocab.terms[id as usize];
@@ -330,12 +351,105 @@ fn lang_tag(lang: Lang) -> char {
     }
 }
 
-fn add_bits(acc: &mut [i32; 64], h: u64) {
-    for (i, a) in acc.iter_mut().enumerate() {
-        if h >> i & 1 == 1 {
-            *a += 1;
-        } else {
-            *a -= 1;
+/// Votes of 64-bit hashes per bit, for the SimHash: a bit is set when more than half of
+/// the hashes have it. Written by hand as bit slicing (no crate does this): each byte of a
+/// hash adds its eight bits at once to eight byte-wide counters in one `u64` through a
+/// table, flushed to wide counters before a byte can overflow. A plain loop over the 64
+/// bits was a twentieth of `watch`.
+#[derive(Debug)]
+struct BitVotes {
+    /// `lanes[j]` byte `k`: hashes since the last flush with bit `8j + k` set.
+    lanes: [u64; 8],
+    pending: u32,
+    ones: [u32; 64],
+    hashes: u32,
+}
+
+/// `SPREAD[b]` has byte `k` = bit `k` of `b`.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut k = 0;
+        while k < 8 {
+            table[b] |= ((b as u64 >> k) & 1) << (8 * k);
+            k += 1;
+        }
+        b += 1;
+    }
+    table
+};
+
+impl Default for BitVotes {
+    fn default() -> Self {
+        BitVotes {
+            lanes: [0; 8],
+            pending: 0,
+            ones: [0; 64],
+            hashes: 0,
+        }
+    }
+}
+
+impl BitVotes {
+    fn add(&mut self, h: u64) {
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            *lane += SPREAD[((h >> (8 * j)) & 0xff) as usize];
+        }
+        self.hashes += 1;
+        self.pending += 1;
+        if self.pending == 255 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            for k in 0..8 {
+                self.ones[8 * j + k] += ((*lane >> (8 * k)) & 0xff) as u32;
+            }
+            *lane = 0;
+        }
+        self.pending = 0;
+    }
+
+    /// The hash whose bit `i` is set when more hashes had bit `i` set than clear.
+    fn majority(mut self) -> u64 {
+        self.flush();
+        let hashes = u64::from(self.hashes);
+        self.ones.iter().enumerate().fold(0, |acc, (i, &n)| {
+            acc | (u64::from(2 * u64::from(n) > hashes) << i)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BitVotes;
+
+    /// Same bits as counting +1 / -1 per bit, also past the byte counters' flush.
+    #[test]
+    fn bit_votes_are_the_majority_per_bit() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for n in [0usize, 1, 2, 3, 254, 255, 256, 600] {
+            let mut votes = BitVotes::default();
+            let mut counts = [0i64; 64];
+            for _ in 0..n {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Skew some bits so that majorities are not all near a tie.
+                let h = x | 0x8000_0000_0000_0001;
+                votes.add(h);
+                for (i, c) in counts.iter_mut().enumerate() {
+                    *c += if h >> i & 1 == 1 { 1 } else { -1 };
+                }
+            }
+            let want = counts
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (i, &c)| if c > 0 { acc | 1 << i } else { acc });
+            assert_eq!(votes.majority(), want, "{n} hashes");
         }
     }
 }

@@ -488,3 +488,61 @@ fn labels_are_the_three_best_terms_of_a_full_sort() {
     }
     assert!(checked >= 3, "cases with more than three terms: {checked}");
 }
+
+#[test]
+fn language_is_guessed_from_marker_words_in_any_case() {
+    use terms::guess_lang;
+    assert_eq!(
+        guess_lang("Der Zug ist schon wieder zu spät", None),
+        Lang::De
+    );
+    assert_eq!(guess_lang("DIE BAHN UND IHR WLAN", None), Lang::De);
+    assert_eq!(
+        guess_lang("My flight is delayed AGAIN, thanks for nothing", None),
+        Lang::En
+    );
+    assert_eq!(guess_lang("Überfüllt. Später. Grüße", None), Lang::Other);
+    assert_eq!(guess_lang("the Zug und the Bahn", None), Lang::De);
+    assert_eq!(guess_lang("the and die", None), Lang::En);
+    // Only the first 60 pieces between letters count.
+    let late = format!("{} der die das", "x ".repeat(60));
+    assert_eq!(guess_lang(&late, None), Lang::Other);
+    assert_eq!(guess_lang("the flight", Some("de")), Lang::De);
+    // The same as splitting at every non-letter and comparing the first 60 pieces.
+    let reference = |text: &str| {
+        let de_words = [
+            "der", "die", "das", "und", "ist", "nicht", "ich", "mit", "auf",
+        ];
+        let de_more = ["ein", "eine", "zug", "bahn"];
+        let en_words = [
+            "the", "and", "is", "not", "to", "my", "you", "for", "of", "flight",
+        ];
+        let (mut de, mut en) = (0, 0);
+        for w in text.split(|c: char| !c.is_alphabetic()).take(60) {
+            if de_words
+                .iter()
+                .chain(&de_more)
+                .any(|m| w.eq_ignore_ascii_case(m))
+            {
+                de += 1;
+            } else if en_words.iter().any(|m| w.eq_ignore_ascii_case(m)) {
+                en += 1;
+            }
+        }
+        match de.cmp(&en) {
+            std::cmp::Ordering::Greater => Lang::De,
+            std::cmp::Ordering::Less => Lang::En,
+            std::cmp::Ordering::Equal => Lang::Other,
+        }
+    };
+    let words = [
+        "der", "The", "and", "Bahn", "ß", "über", "to", ",", " ", "😡", "x1", "DIE",
+    ];
+    for n in 0..400usize {
+        let text: String = (0..n % 70)
+            .map(|k| words[(n * 7 + k * 13 + k * k) % words.len()])
+            .collect::<Vec<_>>()
+            .join(if n % 3 == 0 { "" } else { " " });
+        assert_eq!(guess_lang(&text, None), reference(&text), "{text:?}");
+    }
+}
