@@ -364,7 +364,11 @@ impl Tokenizer {
                 let end = scan_word(s, i);
                 let word = &s[i..end];
                 let has_digit = word.bytes().any(|b| b.is_ascii_digit());
-                let has_alpha = word.chars().any(char::is_alphabetic);
+                let has_alpha = if word.is_ascii() {
+                    word.bytes().any(|b| b.is_ascii_alphabetic())
+                } else {
+                    word.chars().any(char::is_alphabetic)
+                };
                 let kind = match (has_alpha, has_digit) {
                     (true, true) => TokenKind::Code,
                     (false, true) => TokenKind::Number,
@@ -391,7 +395,7 @@ impl Tokenizer {
                     }
                 }
                 let text = start as u32..out.buffer.len() as u32;
-                let stem = if kind == TokenKind::Word {
+                let stem = if kind == TokenKind::Word && lang != Lang::Other {
                     let stem_start = out.buffer.len();
                     match self.stem(&out.buffer[start..], lang) {
                         st if st.len() != text.len() || *st != out.buffer[start..] => {
@@ -552,6 +556,23 @@ fn push_lower_char(buf: &mut String, c: char) {
 
 /// Lowercase, `ß` -> `ss`, `’` -> `'`, letter runs longer than 3 cut to 3 ("sooooo" -> "sooo").
 fn push_word(buf: &mut String, s: &str) {
+    // Most words are ASCII without a long run: copy and lowercase in place.
+    let b = s.as_bytes();
+    if s.is_ascii()
+        && !b
+            .windows(4)
+            .any(|w| w[0].is_ascii_alphabetic() && w[1..].iter().all(|&x| x == w[0]))
+    {
+        let start = buf.len();
+        buf.push_str(s);
+        buf[start..].make_ascii_lowercase();
+    } else {
+        push_word_chars(buf, s);
+    }
+}
+
+/// [`push_word`] a character at a time.
+fn push_word_chars(buf: &mut String, s: &str) {
     let mut last = '\0';
     let mut run = 0;
     for c in s.chars() {
@@ -620,6 +641,33 @@ fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ASCII fast path of `push_word` gives what the character-wise one gives.
+    #[test]
+    fn ascii_words_are_pushed_as_char_by_char() {
+        for w in [
+            "Hello",
+            "sooooo",
+            "SOOOOO",
+            "SoOoO",
+            "aaa",
+            "aaaa",
+            "1000000",
+            "re30",
+            "x",
+            "",
+            "don't",
+            "AbCdEfG",
+            "zzzzzzzzzzzz",
+            "ooo0000ooo",
+            "aaaAAAA",
+        ] {
+            let (mut fast, mut slow) = (String::from("pre"), String::from("pre"));
+            push_word(&mut fast, w);
+            push_word_chars(&mut slow, w);
+            assert_eq!(fast, slow, "{w}");
+        }
+    }
 
     /// The byte-wise word scan stops where the char-wise one does, at every start position.
     #[test]

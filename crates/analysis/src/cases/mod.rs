@@ -558,6 +558,36 @@ impl Casebook {
                 );
             }
         }
+        let case_of = |e: u64| (e >> 8) as u32;
+        let query_of = |e: u64| (e & 0xff) as usize;
+        if self.config.min_shared_words >= 2 {
+            // Nearly every case is found by one term only (92 of 99 pairs per message in the
+            // airline replay), and such a case cannot join unless that term is an identifier
+            // (see the bounds below). Those pairs go before the sort: a 1024-bit filter by
+            // case number finds the cases found twice (a case sharing a bit with another
+            // stays, and the bounds drop it).
+            let mut identifiers = [0u64; 4];
+            for (q, &(t, _)) in query.iter().enumerate() {
+                if self.vocab.terms[t as usize].identifier {
+                    identifiers[q / 64] |= 1 << (q % 64);
+                }
+            }
+            let (mut seen, mut twice) = ([0u64; 16], [0u64; 16]);
+            let bit = |e: u64| {
+                let b = (case_of(e) & 1023) as usize;
+                (b / 64, 1u64 << (b % 64))
+            };
+            for &e in pairs.iter() {
+                let (w, m) = bit(e);
+                twice[w] |= seen[w] & m;
+                seen[w] |= m;
+            }
+            pairs.retain(|&e| {
+                let (w, m) = bit(e);
+                let q = query_of(e);
+                twice[w] & m != 0 || identifiers[q / 64] >> (q % 64) & 1 == 1
+            });
+        }
         pairs.sort_unstable();
         pairs.dedup();
         // Long texts share rare words by chance: the bar rises with the square root of the
@@ -569,8 +599,6 @@ impl Casebook {
         let salient = self.config.min_idf * max_idf;
         let half_life = self.config.recency_half_life_secs.max(1) as f32;
         let mut best: Option<(f32, u32)> = None;
-        let case_of = |e: u64| (e >> 8) as u32;
-        let query_of = |e: u64| (e & 0xff) as usize;
         for group in pairs.chunk_by(|&a, &b| case_of(a) == case_of(b)) {
             let c = case_of(group[0]);
             // Cheap bounds first (no case state touched): a candidate needs a salient term,

@@ -332,7 +332,7 @@ pub(crate) fn profile_into(
 /// stop word.
 pub(crate) fn content(t: &TokenRef<'_>) -> Option<bool> {
     match t.kind {
-        TokenKind::Word if t.text.chars().count() >= 3 && !STOPWORD_SET.contains(t.text) => {
+        TokenKind::Word if t.text.chars().nth(2).is_some() && !STOPWORD_SET.contains(t.text) => {
             Some(false)
         }
         TokenKind::Code | TokenKind::Hashtag => Some(true),
