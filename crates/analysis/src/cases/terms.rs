@@ -193,18 +193,14 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
         return Lang::parse(l);
     }
     let (mut de, mut en) = (0, 0);
-    let mut vote = |w: &str| {
+    let mut vote = |w: &[u8]| {
         // The marker words are ASCII of 2 to 6 letters: lowercase into a small buffer and
         // match (a non-ASCII byte matches none of them, as with `eq_ignore_ascii_case`).
-        let b = w.as_bytes();
-        if !(2..=6).contains(&b.len()) {
-            return;
-        }
         let mut lower = [0u8; 6];
-        for (l, c) in lower.iter_mut().zip(b) {
+        for (l, c) in lower.iter_mut().zip(w) {
             *l = c.to_ascii_lowercase();
         }
-        match &lower[..b.len()] {
+        match &lower[..w.len()] {
             b"der" | b"die" | b"das" | b"und" | b"ist" | b"nicht" | b"ich" | b"mit" | b"auf"
             | b"ein" | b"eine" | b"zug" | b"bahn" => de += 1,
             b"the" | b"and" | b"is" | b"not" | b"to" | b"my" | b"you" | b"for" | b"of"
@@ -212,28 +208,36 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
             _ => {}
         }
     };
-    // The first 60 pieces of `text.split(|c: char| !c.is_alphabetic())`, a byte at a time
-    // over ASCII.
+    // The first 60 pieces of `text.split(|c: char| !c.is_alphabetic())`: runs of ASCII
+    // letters are skipped a byte at a time, other characters decoded.
     let bytes = text.as_bytes();
     let (mut start, mut i, mut pieces) = (0, 0, 0);
-    while let Some(&b) = bytes.get(i)
-        && pieces < 60
-    {
-        let (alphabetic, len) = if b.is_ascii() {
-            (b.is_ascii_alphabetic(), 1)
+    while pieces < 60 {
+        while bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
+            i += 1;
+        }
+        let Some(&b) = bytes.get(i) else {
+            if (2..=6).contains(&(i - start)) {
+                vote(&bytes[start..i]);
+            }
+            break;
+        };
+        let len = if b.is_ascii() {
+            1
         } else {
             let c = text[i..].chars().next().expect("a char boundary");
-            (c.is_alphabetic(), c.len_utf8())
+            if c.is_alphabetic() {
+                i += c.len_utf8();
+                continue;
+            }
+            c.len_utf8()
         };
-        if !alphabetic {
-            vote(&text[start..i]);
-            pieces += 1;
-            start = i + len;
+        if (2..=6).contains(&(i - start)) {
+            vote(&bytes[start..i]);
         }
+        pieces += 1;
         i += len;
-    }
-    if pieces < 60 {
-        vote(&text[start..]);
+        start = i;
     }
     match de.cmp(&en) {
         std::cmp::Ordering::Greater => Lang::De,
