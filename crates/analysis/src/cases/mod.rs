@@ -546,44 +546,43 @@ impl Casebook {
         // max_idf) found it; the other terms it shares only add to its score.
         // Packed as `case << 8 | query index`: one integer sort groups them by case.
         pairs.clear();
-        for (q, &(t, _)) in query.iter().enumerate() {
-            if let Some(list) = self.index.get(&t) {
-                pairs.extend(
-                    list.entries
-                        .iter()
-                        .rev()
-                        .filter(|&&c| self.live.contains(c))
-                        .take(CANDIDATES_PER_TERM)
-                        .map(|&c| u64::from(c) << 8 | q as u64),
-                );
-            }
-        }
         let case_of = |e: u64| (e >> 8) as u32;
         let query_of = |e: u64| (e & 0xff) as usize;
+        // A 1024-bit filter by case number: which cases were found more than once (a case
+        // sharing a bit with another counts as found twice; the bounds below sort it out).
+        let (mut seen, mut twice) = ([0u64; 16], [0u64; 16]);
+        let bit = |c: u32| {
+            let b = (c & 1023) as usize;
+            (b / 64, 1u64 << (b % 64))
+        };
+        for (q, &(t, _)) in query.iter().enumerate() {
+            let Some(list) = self.index.get(&t) else {
+                continue;
+            };
+            let live = list
+                .entries
+                .iter()
+                .rev()
+                .filter(|&&c| self.live.contains(c));
+            for &c in live.take(CANDIDATES_PER_TERM) {
+                let (w, m) = bit(c);
+                twice[w] |= seen[w] & m;
+                seen[w] |= m;
+                pairs.push(u64::from(c) << 8 | q as u64);
+            }
+        }
         if self.config.min_shared_words >= 2 {
             // Nearly every case is found by one term only (92 of 99 pairs per message in the
             // airline replay), and such a case cannot join unless that term is an identifier
-            // (see the bounds below). Those pairs go before the sort: a 1024-bit filter by
-            // case number finds the cases found twice (a case sharing a bit with another
-            // stays, and the bounds drop it).
+            // (see the bounds below): those pairs go before the sort.
             let mut identifiers = [0u64; 4];
             for (q, &(t, _)) in query.iter().enumerate() {
                 if self.vocab.terms[t as usize].identifier {
                     identifiers[q / 64] |= 1 << (q % 64);
                 }
             }
-            let (mut seen, mut twice) = ([0u64; 16], [0u64; 16]);
-            let bit = |e: u64| {
-                let b = (case_of(e) & 1023) as usize;
-                (b / 64, 1u64 << (b % 64))
-            };
-            for &e in pairs.iter() {
-                let (w, m) = bit(e);
-                twice[w] |= seen[w] & m;
-                seen[w] |= m;
-            }
             pairs.retain(|&e| {
-                let (w, m) = bit(e);
+                let (w, m) = bit(case_of(e));
                 let q = query_of(e);
                 twice[w] & m != 0 || identifiers[q / 64] >> (q % 64) & 1 == 1
             });
@@ -918,6 +917,10 @@ pub fn case_id(number: u32) -> String {
 
 /// Byte length of the first `chars` characters of `text`.
 fn prefix_len(text: &str, chars: usize) -> usize {
+    // No more bytes than `chars` means no more characters.
+    if text.len() <= chars {
+        return text.len();
+    }
     text.char_indices()
         .nth(chars)
         .map_or(text.len(), |(i, _)| i)
