@@ -417,7 +417,7 @@ impl Casebook {
             if let Some(list) = band.get(&key) {
                 for &(h, c) in list.entries.iter().rev() {
                     if (h ^ p.simhash).count_ones() <= self.config.near_duplicate_bits
-                        && self.is_active(c, at)
+                        && self.active(c, at).is_some()
                     {
                         return Some(c);
                     }
@@ -427,10 +427,11 @@ impl Casebook {
         None
     }
 
-    fn is_active(&self, case: u32, at: Timestamp) -> bool {
+    /// The live case, if its last message is within the window of `at`.
+    fn active(&self, case: u32, at: Timestamp) -> Option<&Live> {
         self.cases
             .get(&case)
-            .is_some_and(|l| at.timestamp() - l.last_seen <= self.config.window_secs)
+            .filter(|l| at.timestamp() - l.last_seen <= self.config.window_secs)
     }
 
     /// Whether a message with `topics` agrees with the case's analysed members (see
@@ -611,11 +612,7 @@ impl Casebook {
             {
                 continue;
             }
-            let Some(live) = self
-                .cases
-                .get(&c)
-                .filter(|l| at.timestamp() - l.last_seen <= self.config.window_secs)
-            else {
+            let Some(live) = self.active(c, at) else {
                 continue;
             };
             // An upper bound before the case's state is read (a cache miss per candidate):
