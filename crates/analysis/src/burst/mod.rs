@@ -563,8 +563,7 @@ impl Waiting {
 
     /// Start of the hit's bin (a stream's [`Stream::last_bin_start`] after this one hit).
     fn bin_start(&self, config: &BurstConfig) -> Timestamp {
-        let bin = self.at.timestamp().div_euclid(config.bin_secs);
-        chrono::DateTime::from_timestamp(bin * config.bin_secs, 0).unwrap_or_default()
+        stream::bin_start(self.at.timestamp().div_euclid(config.bin_secs), config)
     }
 }
 

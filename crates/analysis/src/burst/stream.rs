@@ -588,7 +588,7 @@ fn close(open: Open, at: Timestamp, config: &BurstConfig) -> Alert {
     alert
 }
 
-fn bin_start(index: i64, config: &BurstConfig) -> Timestamp {
+pub(super) fn bin_start(index: i64, config: &BurstConfig) -> Timestamp {
     DateTime::from_timestamp(index * config.bin_secs, 0).unwrap_or_default()
 }
 
