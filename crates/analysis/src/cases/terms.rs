@@ -196,6 +196,9 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
     let mut vote = |w: &[u8]| {
         // The marker words are ASCII of 2 to 6 letters: lowercase into a small buffer and
         // match (a non-ASCII byte matches none of them, as with `eq_ignore_ascii_case`).
+        if !(2..=6).contains(&w.len()) {
+            return;
+        }
         let mut lower = [0u8; 6];
         for (l, c) in lower.iter_mut().zip(w) {
             *l = c.to_ascii_lowercase();
@@ -217,9 +220,7 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
             i += 1;
         }
         let Some(&b) = bytes.get(i) else {
-            if (2..=6).contains(&(i - start)) {
-                vote(&bytes[start..i]);
-            }
+            vote(&bytes[start..i]);
             break;
         };
         let len = if b.is_ascii() {
@@ -232,9 +233,7 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
             }
             c.len_utf8()
         };
-        if (2..=6).contains(&(i - start)) {
-            vote(&bytes[start..i]);
-        }
+        vote(&bytes[start..i]);
         pieces += 1;
         i += len;
         start = i;
