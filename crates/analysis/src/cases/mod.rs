@@ -19,6 +19,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use smallvec::{Array, SmallVec};
+
 use model::analysis::Scored;
 use model::{Analysis, Message, SentimentLabel, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -149,36 +151,38 @@ struct CaseState {
     label_at: u64,
 }
 
-/// A list of the index or a band: newest last, bounded.
-#[derive(Debug, Clone)]
-struct Postings<T> {
-    entries: VecDeque<T>,
+/// A list of the index or a band: newest last, bounded. The first few entries sit inline,
+/// in the map's bucket: most lists hold one or two (a band key or a rare term of one
+/// case), and a list of its own on the heap cost an allocation per new case and a cache
+/// miss per list read.
+struct Postings<A: Array> {
+    entries: SmallVec<A>,
     /// [`Casebook::retired`] when entries of retired cases were last removed: while it has
     /// not changed, a full list has none to remove.
     clean_at: u64,
 }
 
-impl<T> Default for Postings<T> {
+impl<A: Array> Default for Postings<A> {
     fn default() -> Self {
         Postings {
-            entries: VecDeque::new(),
+            entries: SmallVec::new(),
             clean_at: 0,
         }
     }
 }
 
-impl<T> Postings<T> {
+impl<A: Array> Postings<A> {
     /// Appends `item`; past `cap` entries, drops those of retired cases (if any case retired
     /// since the list was last cleaned), then the oldest. Returns how many entries it removed.
     fn push_capped(
         &mut self,
-        item: T,
+        item: A::Item,
         cap: usize,
-        case: impl Fn(&T) -> u32,
+        case: impl Fn(&A::Item) -> u32,
         live: &LiveSet,
         retired: u64,
     ) -> usize {
-        self.entries.push_back(item);
+        self.entries.push(item);
         if self.entries.len() <= cap {
             return 0;
         }
@@ -188,7 +192,7 @@ impl<T> Postings<T> {
             self.clean_at = retired;
         }
         if self.entries.len() > cap {
-            self.entries.pop_front();
+            self.entries.remove(0);
         }
         before - self.entries.len()
     }
@@ -295,9 +299,9 @@ pub struct Casebook {
     now: i64,
     next_sweep: i64,
     /// Term -> recent cases whose profile holds it (newest last, bounded).
-    index: FastMap<u32, Postings<u32>>,
+    index: FastMap<u32, Postings<[u32; 4]>>,
     /// Four LSH bands of the SimHash -> (simhash, case), newest last, bounded.
-    bands: [FastMap<u16, Postings<(u64, u32)>>; 4],
+    bands: [FastMap<u16, Postings<[(u64, u32); 2]>>; 4],
     /// Entries of `index` and `bands` held, and held after their last clean-up. Entries of
     /// retired cases are dropped lazily: skipped when read, removed from a list that
     /// overflows its cap, and from all lists once the entries held have doubled (sweeping
@@ -505,14 +509,14 @@ impl Casebook {
         let mut held = 0;
         let retired = self.retired;
         self.index.retain(|_, list| {
-            list.entries.retain(|&c| live.contains(c));
+            list.entries.retain(|c| live.contains(*c));
             list.clean_at = retired;
             held += list.entries.len();
             !list.entries.is_empty()
         });
         for band in &mut self.bands {
             band.retain(|_, list| {
-                list.entries.retain(|&(_, c)| live.contains(c));
+                list.entries.retain(|(_, c)| live.contains(*c));
                 list.clean_at = retired;
                 held += list.entries.len();
                 !list.entries.is_empty()

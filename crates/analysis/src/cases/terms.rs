@@ -10,7 +10,7 @@ use crate::text::{Lang, TokenKind, TokenRef, Tokenizer, Tokens};
 
 /// German and English function words that never make a case (too short a list to be worth a
 /// crate; the online idf does the rest).
-const STOPWORDS: &[&str] = &[
+pub(crate) const STOPWORDS: &[&str] = &[
     "the", "and", "for", "you", "your", "are", "was", "were", "this", "that", "with", "have",
     "has", "had", "not", "but", "can", "just", "what", "when", "why", "how", "our", "out", "get",
     "got", "from", "they", "them", "will", "would", "been", "being", "all", "any", "now", "one",
@@ -79,8 +79,32 @@ pub(crate) type Fast = BuildHasherDefault<FastHasher>;
 pub(crate) type FastMap<K, V> = HashMap<K, V, Fast>;
 pub(crate) type FastSet<K> = HashSet<K, Fast>;
 
-static STOPWORD_SET: LazyLock<FastSet<&'static str>> =
-    LazyLock::new(|| STOPWORDS.iter().copied().collect());
+/// The stop words packed as [`short_word`] keys (all of them are short): a lookup compares
+/// one integer instead of hashing and comparing strings.
+static STOPWORD_SET: LazyLock<FastSet<u64>> = LazyLock::new(|| {
+    STOPWORDS
+        .iter()
+        .map(|w| short_word(w).expect("stop words are at most 7 bytes"))
+        .collect()
+});
+
+/// A word of at most 7 bytes packed into one integer with its length (exact: no two words
+/// share a key); `None` for longer words.
+fn short_word(w: &str) -> Option<u64> {
+    let b = w.as_bytes();
+    if b.len() > 7 {
+        return None;
+    }
+    let mut key = [0u8; 8];
+    key[..b.len()].copy_from_slice(b);
+    key[7] = b.len() as u8;
+    Some(u64::from_le_bytes(key))
+}
+
+/// Whether `w` is one of the [`STOPWORDS`].
+pub(crate) fn is_stopword(w: &str) -> bool {
+    short_word(w).is_some_and(|k| STOPWORD_SET.contains(&k))
+}
 
 /// A term of the vocabulary: its surface form (for labels) and document frequency.
 #[derive(Debug, Clone)]
@@ -103,14 +127,46 @@ pub(crate) struct Vocabulary {
     index: FastMap<String, u32>,
     /// Memo of token forms: a language tag and the token's text -> its term, so a form seen
     /// before is neither stemmed nor hashed again (stemming was a tenth of `watch`). Entries
-    /// of forgotten terms go with them, so it holds a few forms per live term.
-    forms: FastMap<String, u32>,
+    /// of forgotten terms go with them, so it holds a few forms per live term. Forms of up to
+    /// 15 bytes (nearly all) are keyed inline ([`FormKey`]): a lookup then reads no string
+    /// elsewhere in memory, which made this map a cache miss and a `memcmp` per token.
+    short_forms: FastMap<FormKey, u32>,
+    long_forms: FastMap<String, u32>,
     pub terms: Vec<Term>,
     free: Vec<u32>,
     pub docs: u64,
 }
 
+/// A form of up to 15 bytes with its length, inline.
+type FormKey = [u8; 16];
+
+fn form_key(form: &str) -> Option<FormKey> {
+    let b = form.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    key[0] = b.len() as u8;
+    key[1..=b.len()].copy_from_slice(b);
+    Some(key)
+}
+
 impl Vocabulary {
+    /// The term of a form seen before ([`Vocabulary::remember_form`]).
+    fn form(&self, form: &str) -> Option<u32> {
+        match form_key(form) {
+            Some(key) => self.short_forms.get(&key).copied(),
+            None => self.long_forms.get(form).copied(),
+        }
+    }
+
+    fn remember_form(&mut self, form: &str, id: u32) {
+        match form_key(form) {
+            Some(key) => self.short_forms.insert(key, id),
+            None => self.long_forms.insert(form.to_owned(), id),
+        };
+    }
+
     fn intern(&mut self, key: &str, surface: &str, identifier: bool) -> u32 {
         if let Some(&id) = self.index.get(key) {
             return id;
@@ -163,7 +219,8 @@ impl Vocabulary {
         }
         let terms = &self.terms;
         self.index.retain(|_, id| terms[*id as usize].df > 0);
-        self.forms.retain(|_, id| terms[*id as usize].df > 0);
+        self.short_forms.retain(|_, id| terms[*id as usize].df > 0);
+        self.long_forms.retain(|_, id| terms[*id as usize].df > 0);
         gone
     }
 
@@ -249,7 +306,7 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     pub tokens: Tokens,
-    /// A language tag and a token's text (the key of `Vocabulary::forms`).
+    /// A language tag and a token's text (the key of `Vocabulary::short_forms`).
     pub form: String,
 }
 
@@ -265,7 +322,7 @@ pub(crate) fn profile_into(
     p: &mut Profile,
 ) {
     let Scratch { tokens, form } = scratch;
-    // Words are stemmed below, once per new form (see `Vocabulary::forms`).
+    // Words are stemmed below, once per new form (see `Vocabulary::short_forms`).
     tokenizer.tokenize_into(text, Lang::Other, tokens);
     p.terms.clear();
     p.vector.clear();
@@ -282,8 +339,8 @@ pub(crate) fn profile_into(
         form.clear();
         form.push(tag);
         form.push_str(t.text);
-        let id = match vocab.forms.get(form.as_str()) {
-            Some(&id) => id,
+        let id = match vocab.form(form) {
+            Some(id) => id,
             None => {
                 // The key: the stem of a word, an identifier as written.
                 let key = if identifier {
@@ -292,7 +349,7 @@ pub(crate) fn profile_into(
                     tokenizer.stem(t.text, lang)
                 };
                 let id = vocab.intern(&key, t.text, identifier);
-                vocab.forms.insert(form.clone(), id);
+                vocab.remember_form(form, id);
                 id
             }
         };
@@ -335,7 +392,7 @@ pub(crate) fn profile_into(
 /// stop word.
 pub(crate) fn content(t: &TokenRef<'_>) -> Option<bool> {
     match t.kind {
-        TokenKind::Word if t.text.chars().nth(2).is_some() && !STOPWORD_SET.contains(t.text) => {
+        TokenKind::Word if t.text.chars().nth(2).is_some() && !is_stopword(t.text) => {
             Some(false)
         }
         TokenKind::Code | TokenKind::Hashtag => Some(true),

@@ -404,7 +404,7 @@ fn remembered_word_forms_give_the_terms_stemming_gives() {
     let mut vocab = terms::Vocabulary::default();
     let texts = [
         (
-            "Die Züge fallen aus, alle Verbindungen gestrichen",
+            "Die Züge fallen aus, alle Verbindungen gestrichen, Zugverbindungsausfälle überall",
             Lang::De,
         ),
         (
@@ -454,6 +454,29 @@ fn remembered_word_forms_give_the_terms_stemming_gives() {
             assert_eq!(vocab.len(), 0);
         }
     }
+}
+
+/// The packed stop-word lookup agrees with the list on every word of some text, on the list
+/// itself and on near misses.
+#[test]
+fn stop_words_are_found_exactly() {
+    let text = "Der Zug ist schon wieder nicht gekommen, und die Bahn sagt uns nichts. Für \
+                Pendler über Köln ist das jeden Tag so: dieser Ausfall, diese Verspätung. \
+                @united I'm stuck at the gate, they didn't tell us why and can't say when \
+                we'll get out. Thanks for nothing, please don't do this again.";
+    let mut words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .collect();
+    words.extend(terms::STOPWORDS);
+    words.extend(["th", "thee", "the\0", "dies", "fürs", "über-", "didn't!", "werdenx"]);
+    let mut found = 0;
+    for w in words {
+        let lower = w.to_lowercase();
+        let want = terms::STOPWORDS.contains(&lower.as_str());
+        assert_eq!(terms::is_stopword(&lower), want, "{lower:?}");
+        found += usize::from(want);
+    }
+    assert!(found > terms::STOPWORDS.len() + 20, "{found}");
 }
 
 /// A label is the three terms a full sort by share x idf (ties: lower id) puts first.
