@@ -151,15 +151,27 @@ struct CaseState {
     label_at: u64,
 }
 
-/// A list of the index or a band: newest last, bounded. The first few entries sit inline,
+/// A list of the index (in [`terms::Term::cases`]) or a band: newest last, bounded. The first few entries sit inline,
 /// in the map's bucket: most lists hold one or two (a band key or a rare term of one
 /// case), and a list of its own on the heap cost an allocation per new case and a cache
 /// miss per list read.
-struct Postings<A: Array> {
+pub(crate) struct Postings<A: Array> {
     entries: SmallVec<A>,
     /// [`Casebook::retired`] when entries of retired cases were last removed: while it has
     /// not changed, a full list has none to remove.
     clean_at: u64,
+}
+
+impl<A: Array> std::fmt::Debug for Postings<A>
+where
+    A::Item: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postings")
+            .field("entries", &self.entries.as_slice())
+            .field("clean_at", &self.clean_at)
+            .finish()
+    }
 }
 
 impl<A: Array> Default for Postings<A> {
@@ -197,6 +209,9 @@ impl<A: Array> Postings<A> {
         before - self.entries.len()
     }
 }
+
+/// A near-duplicate band's list: (SimHash, case).
+type BandList = Postings<[(u64, u32); 2]>;
 
 /// A set of case numbers: one bit per number from the oldest live case on. Numbers only
 /// grow, so words at the front empty out as cases retire and are dropped; a case that stays
@@ -298,11 +313,9 @@ pub struct Casebook {
     /// Latest data time seen (seconds) and when live cases are next checked for retirement.
     now: i64,
     next_sweep: i64,
-    /// Term -> recent cases whose profile holds it (newest last, bounded).
-    index: FastMap<u32, Postings<[u32; 4]>>,
     /// Four LSH bands of the SimHash -> (simhash, case), newest last, bounded.
-    bands: [FastMap<u16, Postings<[(u64, u32); 2]>>; 4],
-    /// Entries of `index` and `bands` held, and held after their last clean-up. Entries of
+    bands: [FastMap<u16, BandList>; 4],
+    /// Entries of the term index (`Term::cases`) and `bands` held, and held after their last clean-up. Entries of
     /// retired cases are dropped lazily: skipped when read, removed from a list that
     /// overflows its cap, and from all lists once the entries held have doubled (sweeping
     /// every list at each retirement cost a tenth of the grouper's time). Reads and caps
@@ -345,7 +358,6 @@ impl Casebook {
             last_retired: Vec::new(),
             now: i64::MIN,
             next_sweep: i64::MIN,
-            index: FastMap::default(),
             bands: Default::default(),
             held: 0,
             held_after_clean: 0,
@@ -496,9 +508,8 @@ impl Casebook {
             }
             let keep = self.config.vocabulary_cap / 4 * 3;
             for t in self.vocab.forget(horizon, &held, keep) {
-                if let Some(list) = self.index.remove(&t) {
-                    self.held -= list.entries.len();
-                }
+                let list = std::mem::take(&mut self.vocab.terms[t as usize].cases);
+                self.held -= list.entries.len();
             }
         }
     }
@@ -508,12 +519,15 @@ impl Casebook {
         let live = &self.live;
         let mut held = 0;
         let retired = self.retired;
-        self.index.retain(|_, list| {
+        for term in &mut self.vocab.terms {
+            let list = &mut term.cases;
             list.entries.retain(|c| live.contains(*c));
             list.clean_at = retired;
             held += list.entries.len();
-            !list.entries.is_empty()
-        });
+            if list.entries.spilled() && list.entries.len() <= list.entries.inline_size() {
+                list.entries.shrink_to_fit();
+            }
+        }
         for band in &mut self.bands {
             band.retain(|_, list| {
                 list.entries.retain(|(_, c)| live.contains(*c));
@@ -561,10 +575,8 @@ impl Casebook {
             (b / 64, 1u64 << (b % 64))
         };
         for (q, &(t, _)) in query.iter().enumerate() {
-            let Some(list) = self.index.get(&t) else {
-                continue;
-            };
-            let live = list
+            let live = self.vocab.terms[t as usize]
+                .cases
                 .entries
                 .iter()
                 .rev()
@@ -800,7 +812,7 @@ impl Casebook {
         }
         let live = &self.live;
         for &t in new_terms.iter() {
-            let list = self.index.entry(t).or_default();
+            let list = &mut self.vocab.terms[t as usize].cases;
             let removed = list.push_capped(c, INDEX_CAP, |&c| c, live, self.retired);
             self.held = self.held + 1 - removed;
         }
@@ -885,9 +897,10 @@ impl Casebook {
             retired_cases: self.retired,
             terms: self.vocab.len(),
             index_entries: self
-                .index
-                .values()
-                .flat_map(|l| l.entries.iter())
+                .vocab
+                .terms
+                .iter()
+                .flat_map(|t| t.cases.entries.iter())
                 .filter(|&&c| self.live.contains(c))
                 .count(),
             band_entries: self
@@ -953,7 +966,7 @@ fn label(terms: &FastMap<u32, u32>, vocab: &Vocabulary, size: u64) -> String {
         if i > 0 {
             label.push_str(" · ");
         }
-        label.push_str(&vocab.terms[*t as usize].surface);
+        label.push_str(vocab.surface(*t));
     }
     label
 }

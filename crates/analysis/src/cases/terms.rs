@@ -106,10 +106,14 @@ pub(crate) fn is_stopword(w: &str) -> bool {
     short_word(w).is_some_and(|k| STOPWORD_SET.contains(&k))
 }
 
-/// A term of the vocabulary: its surface form (for labels) and document frequency.
-#[derive(Debug, Clone)]
+/// A term of the vocabulary: its document frequency and the cases that hold it. What a
+/// message reads of each of its terms (hash, frequency, cases) sits in one cache line: the
+/// vocabulary is too large for the caches, and a term read once per message should cost one
+/// miss, not one for the term and another for its case list elsewhere. The surface form
+/// (labels only) is kept apart, in [`Vocabulary::surface`].
+#[derive(Debug)]
+#[repr(align(64))]
 pub(crate) struct Term {
-    pub surface: String,
     pub df: u32,
     /// An identifier (code like `re30`, hashtag, number like a flight number): one shared
     /// identifier can make a case, a shared word cannot.
@@ -118,6 +122,9 @@ pub(crate) struct Term {
     pub last_seen: i64,
     /// xxh3 of the term's key, for the SimHash.
     pub hash: u64,
+    /// The recent cases whose profile holds the term (the grouper's candidate index; kept
+    /// by [`super::Casebook`], emptied when the term is forgotten).
+    pub cases: super::Postings<[u32; 4]>,
 }
 
 /// The online vocabulary with document frequencies. Forgotten terms leave their id on a free
@@ -133,6 +140,8 @@ pub(crate) struct Vocabulary {
     short_forms: FastMap<FormKey, u32>,
     long_forms: FastMap<String, u32>,
     pub terms: Vec<Term>,
+    /// Surface forms by term id (for labels).
+    surfaces: Vec<String>,
     free: Vec<u32>,
     pub docs: u64,
 }
@@ -172,19 +181,21 @@ impl Vocabulary {
             return id;
         }
         let term = Term {
-            surface: surface.to_owned(),
             df: 0,
             identifier,
             last_seen: i64::MIN,
             hash: xxhash_rust::xxh3::xxh3_64(key.as_bytes()),
+            cases: super::Postings::default(),
         };
         let id = match self.free.pop() {
             Some(id) => {
                 self.terms[id as usize] = term;
+                self.surfaces[id as usize] = surface.to_owned();
                 id
             }
             None => {
                 self.terms.push(term);
+                self.surfaces.push(surface.to_owned());
                 self.terms.len() as u32 - 1
             }
         };
@@ -212,9 +223,8 @@ impl Vocabulary {
         stale.truncate(excess);
         let gone: Vec<u32> = stale.into_iter().map(|(_, _, id)| id).collect();
         for &id in &gone {
-            let t = &mut self.terms[id as usize];
-            t.df = 0;
-            t.surface = String::new();
+            self.terms[id as usize].df = 0;
+            self.surfaces[id as usize] = String::new();
             self.free.push(id);
         }
         let terms = &self.terms;
@@ -222,6 +232,11 @@ impl Vocabulary {
         self.short_forms.retain(|_, id| terms[*id as usize].df > 0);
         self.long_forms.retain(|_, id| terms[*id as usize].df > 0);
         gone
+    }
+
+    /// The term's surface form (as first written).
+    pub fn surface(&self, id: u32) -> &str {
+        &self.surfaces[id as usize]
     }
 
     /// `ln((N + 1) / (df + 1)) + 1`, smoothed so unseen terms are the most salient.
@@ -392,9 +407,7 @@ pub(crate) fn profile_into(
 /// stop word.
 pub(crate) fn content(t: &TokenRef<'_>) -> Option<bool> {
     match t.kind {
-        TokenKind::Word if t.text.chars().nth(2).is_some() && !is_stopword(t.text) => {
-            Some(false)
-        }
+        TokenKind::Word if t.text.chars().nth(2).is_some() && !is_stopword(t.text) => Some(false),
         TokenKind::Code | TokenKind::Hashtag => Some(true),
         TokenKind::Number if t.text.len() >= 3 && t.text.bytes().all(|b| b.is_ascii_digit()) => {
             Some(true)

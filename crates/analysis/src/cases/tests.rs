@@ -468,7 +468,9 @@ fn stop_words_are_found_exactly() {
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .collect();
     words.extend(terms::STOPWORDS);
-    words.extend(["th", "thee", "the\0", "dies", "fürs", "über-", "didn't!", "werdenx"]);
+    words.extend([
+        "th", "thee", "the\0", "dies", "fürs", "über-", "didn't!", "werdenx",
+    ]);
     let mut found = 0;
     for w in words {
         let lower = w.to_lowercase();
@@ -504,7 +506,7 @@ fn labels_are_the_three_best_terms_of_a_full_sort() {
         let want: Vec<&str> = all
             .iter()
             .take(3)
-            .map(|(t, _)| book.vocab.terms[*t as usize].surface.as_str())
+            .map(|(t, _)| book.vocab.surface(*t))
             .collect();
         assert_eq!(state.case.label, want.join(" · "));
         checked += usize::from(all.len() > 3);
