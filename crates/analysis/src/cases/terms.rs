@@ -323,6 +323,8 @@ pub(crate) struct Scratch {
     pub tokens: Tokens,
     /// A language tag and a token's text (the key of `Vocabulary::short_forms`).
     pub form: String,
+    /// The terms of the content tokens, in text order.
+    pub ids: Vec<u32>,
 }
 
 /// Tokenises `text`, updates document frequencies and builds the message's profile into
@@ -336,21 +338,21 @@ pub(crate) fn profile_into(
     now: i64,
     p: &mut Profile,
 ) {
-    let Scratch { tokens, form } = scratch;
+    let Scratch { tokens, form, ids } = scratch;
     // Words are stemmed below, once per new form (see `Vocabulary::short_forms`).
     tokenizer.tokenize_into(text, Lang::Other, tokens);
     p.terms.clear();
     p.vector.clear();
     p.simhash = 0;
-    p.tokens = 0;
-    let mut sim = BitVotes::default();
-    let mut previous: u64 = 0;
+    // Two passes: the forms' terms first, then the terms' hashes. The vocabulary is larger
+    // than the caches, so each lookup waits for memory; a pass of lookups only, which do not
+    // depend on each other, lets the processor wait for several at once.
+    ids.clear();
     for t in tokens.iter() {
         let Some(identifier) = content(&t) else {
             continue;
         };
         let tag = if identifier { '#' } else { lang_tag(lang) };
-        p.tokens += 1;
         form.clear();
         form.push(tag);
         form.push_str(t.text);
@@ -368,6 +370,12 @@ pub(crate) fn profile_into(
                 id
             }
         };
+        ids.push(id);
+    }
+    p.tokens = ids.len();
+    let mut sim = BitVotes::default();
+    let mut previous: u64 = 0;
+    for &id in ids.iter() {
         // SimHash over unigrams and bigrams of content tokens.
         let h = vocab.terms[id as usize].hash;
         sim.add(h);
