@@ -808,7 +808,13 @@ impl Casebook {
         // Relabel while small, then at each doubling.
         if state.case.size <= 4 || state.case.size >= 2 * state.label_at {
             state.label_at = state.case.size;
-            state.case.label = label(&state.terms, &self.vocab, state.case.size);
+            state.case.label = if state.case.size == 1 {
+                // A new case's terms are the message's profile, already in the label's order
+                // (idf, then id; every share is 1): nothing to score again.
+                join_surfaces(p.vector.iter().take(3).map(|&(t, _)| t), &self.vocab)
+            } else {
+                label(&state.terms, &self.vocab, state.case.size)
+            };
         }
         let live = &self.live;
         for &t in new_terms.iter() {
@@ -961,12 +967,17 @@ fn label(terms: &FastMap<u32, u32>, vocab: &Vocabulary, size: u64) -> String {
         top[at..len].rotate_right(1);
         top[at] = entry;
     }
+    join_surfaces(top[..len].iter().map(|&(t, _)| t), vocab)
+}
+
+/// The surface forms of `terms` joined by ` · `.
+fn join_surfaces(terms: impl Iterator<Item = u32>, vocab: &Vocabulary) -> String {
     let mut label = String::new();
-    for (i, (t, _)) in top[..len].iter().enumerate() {
+    for (i, t) in terms.enumerate() {
         if i > 0 {
             label.push_str(" · ");
         }
-        label.push_str(vocab.surface(*t));
+        label.push_str(vocab.surface(t));
     }
     label
 }
