@@ -142,13 +142,35 @@ pub struct Assignment {
 #[derive(Debug, Clone)]
 struct CaseState {
     case: Case,
-    customers: FastSet<u64>,
+    customers: Customers,
     /// Term -> number of members containing it.
     terms: FastMap<u32, u32>,
     /// Members with an analysis, and those of them without a topic.
     analysed: u32,
     untopical: u32,
     label_at: u64,
+}
+
+/// The distinct customers (author hashes) of a case: the first inline, since most cases have
+/// one message and a set of their own cost an allocation each, the others in a set.
+#[derive(Debug, Clone, Default)]
+struct Customers {
+    first: Option<u64>,
+    others: FastSet<u64>,
+}
+
+impl Customers {
+    /// Adds a customer; whether it is new to the case.
+    fn insert(&mut self, customer: u64) -> bool {
+        match self.first {
+            None => {
+                self.first = Some(customer);
+                true
+            }
+            Some(first) if first == customer => false,
+            Some(_) => self.others.insert(customer),
+        }
+    }
 }
 
 /// A list of the index (in [`terms::Term::cases`]) or a band: newest last, bounded. The first few entries sit inline,
@@ -716,7 +738,7 @@ impl Casebook {
                         samples: Vec::new(),
                         messages: Vec::new(),
                     },
-                    customers: FastSet::default(),
+                    customers: Customers::default(),
                     terms: FastMap::default(),
                     analysed: 0,
                     untopical: 0,

@@ -456,6 +456,27 @@ fn remembered_word_forms_give_the_terms_stemming_gives() {
     }
 }
 
+/// A case's customer set counts each author once, the first as well as the others.
+#[test]
+fn customers_are_counted_once_each() {
+    let mut customers = Customers::default();
+    let mut reference = std::collections::HashSet::new();
+    let mut state = 7u64;
+    for _ in 0..2000 {
+        // A few authors, some of them often (the first one included).
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let author = (state >> 33) % 50;
+        assert_eq!(
+            customers.insert(author),
+            reference.insert(author),
+            "{author}"
+        );
+    }
+    assert_eq!(reference.len(), 50);
+}
+
 /// The packed stop-word lookup agrees with the list on every word of some text, on the list
 /// itself and on near misses.
 #[test]
