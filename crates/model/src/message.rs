@@ -52,6 +52,7 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_name: Option<String>,
     pub text: String,
+    #[serde(deserialize_with = "timestamp::deserialize")]
     pub created_at: Timestamp,
     /// External id (same channel) of the message this one answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,9 +97,102 @@ impl Message {
     }
 }
 
+/// Reading `created_at`: what chrono reads (RFC 3339 and the variants its parser allows),
+/// with a fast path for the form our own exports and most sources write,
+/// `2015-02-17T07:36:05Z`. chrono's general parser was a fiftieth of `watch`.
+mod timestamp {
+    use chrono::NaiveDate;
+    use serde::Deserializer;
+    use serde::de::{Error, Visitor};
+
+    use crate::Timestamp;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        d.deserialize_str(TimestampVisitor)
+    }
+
+    struct TimestampVisitor;
+
+    impl Visitor<'_> for TimestampVisitor {
+        type Value = Timestamp;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an RFC 3339 date and time string")
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Timestamp, E> {
+            match parse_utc_seconds(v) {
+                Some(t) => Ok(t),
+                None => v.parse().map_err(E::custom),
+            }
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` exactly; `None` for anything else (then chrono decides).
+    pub(super) fn parse_utc_seconds(v: &str) -> Option<Timestamp> {
+        let b: &[u8; 20] = v.as_bytes().try_into().ok()?;
+        let shape_ok = b.iter().enumerate().all(|(i, &c)| match i {
+            4 | 7 => c == b'-',
+            10 => c == b'T',
+            13 | 16 => c == b':',
+            19 => c == b'Z',
+            _ => c.is_ascii_digit(),
+        });
+        if !shape_ok {
+            return None;
+        }
+        let n = |r: std::ops::Range<usize>| {
+            b[r].iter()
+                .fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0'))
+        };
+        let date = NaiveDate::from_ymd_opt(n(0..4) as i32, n(5..7), n(8..10))?;
+        Some(date.and_hms_opt(n(11..13), n(14..16), n(17..19))?.and_utc())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path reads what chrono reads, and leaves to chrono what it cannot read.
+    #[test]
+    fn timestamps_read_as_chrono_reads_them() {
+        let cases = [
+            "2015-02-17T07:36:05Z",
+            "1970-01-01T00:00:00Z",
+            "2024-02-29T23:59:59Z",
+            "2023-02-29T12:00:00Z",
+            "2015-12-31T23:59:60Z",
+            "2015-13-01T00:00:00Z",
+            "2015-02-17T24:00:00Z",
+            "2015-02-17t07:36:05z",
+            "2015-02-17 07:36:05Z",
+            "2015-02-17T07:36:05+02:00",
+            "2015-02-17T07:36:05.250Z",
+            "2015-02-17T07:36:0xZ",
+            "",
+        ];
+        let mut fast = 0;
+        for v in cases {
+            let got: Result<Timestamp, String> =
+                serde_json::from_value::<Wrapper>(serde_json::json!({ "t": v }))
+                    .map(|w| w.t)
+                    .map_err(|e| e.to_string());
+            let want = v.parse::<Timestamp>().map_err(|e| e.to_string());
+            assert_eq!(got.is_ok(), want.is_ok(), "{v:?}: {got:?} vs {want:?}");
+            if let (Ok(g), Ok(w)) = (&got, &want) {
+                assert_eq!(g, w, "{v:?}");
+            }
+            fast += usize::from(timestamp::parse_utc_seconds(v).is_some());
+        }
+        assert_eq!(fast, 3, "the well-formed UTC seconds take the fast path");
+    }
+
+    #[derive(Deserialize)]
+    struct Wrapper {
+        #[serde(deserialize_with = "timestamp::deserialize")]
+        t: Timestamp,
+    }
 
     #[test]
     fn bound_text_cuts_at_char_boundary() {
