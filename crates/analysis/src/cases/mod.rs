@@ -173,10 +173,10 @@ impl Customers {
     }
 }
 
-/// A list of the index (in [`terms::Term::cases`]) or a band: newest last, bounded. The first few entries sit inline,
-/// in the map's bucket: most lists hold one or two (a band key or a rare term of one
-/// case), and a list of its own on the heap cost an allocation per new case and a cache
-/// miss per list read.
+/// A list of the term index ([`terms::Term::cases`]) or of a band: newest last, bounded.
+/// The first few entries sit inline (in the term's entry or the band map's bucket): most
+/// lists hold one or two (a band key or a rare term of one case), and a list of its own on
+/// the heap cost an allocation per new case and a cache miss per list read.
 pub(crate) struct Postings<A: Array> {
     entries: SmallVec<A>,
     /// [`Casebook::retired`] when entries of retired cases were last removed: while it has
@@ -337,11 +337,11 @@ pub struct Casebook {
     next_sweep: i64,
     /// Four LSH bands of the SimHash -> (simhash, case), newest last, bounded.
     bands: [FastMap<u16, BandList>; 4],
-    /// Entries of the term index (`Term::cases`) and `bands` held, and held after their last clean-up. Entries of
-    /// retired cases are dropped lazily: skipped when read, removed from a list that
-    /// overflows its cap, and from all lists once the entries held have doubled (sweeping
-    /// every list at each retirement cost a tenth of the grouper's time). Reads and caps
-    /// see exactly the live entries, so grouping is the same as with eager removal.
+    /// Entries of the term index (`Term::cases`) and `bands` held, and held after their last
+    /// clean-up. Entries of retired cases are dropped lazily: skipped when read, removed from
+    /// a list that overflows its cap, and from all lists once the entries held have doubled
+    /// (sweeping every list at each retirement cost a tenth of the grouper's time). Reads and
+    /// caps see exactly the live entries, so grouping is the same as with eager removal.
     held: usize,
     held_after_clean: usize,
     /// The numbers of the live cases as a bit set: the index and band lists are filtered
