@@ -79,31 +79,31 @@ pub(crate) type Fast = BuildHasherDefault<FastHasher>;
 pub(crate) type FastMap<K, V> = HashMap<K, V, Fast>;
 pub(crate) type FastSet<K> = HashSet<K, Fast>;
 
-/// The stop words packed as [`short_word`] keys (all of them are short): a lookup compares
-/// one integer instead of hashing and comparing strings.
-static STOPWORD_SET: LazyLock<FastSet<u64>> = LazyLock::new(|| {
+/// The stop words as [`packed`] keys (all of them are short): a lookup compares one integer
+/// instead of hashing and comparing strings.
+static STOPWORD_SET: LazyLock<FastSet<[u8; 8]>> = LazyLock::new(|| {
     STOPWORDS
         .iter()
-        .map(|w| short_word(w).expect("stop words are at most 7 bytes"))
+        .map(|w| packed(w).expect("stop words are at most 7 bytes"))
         .collect()
 });
 
-/// A word of at most 7 bytes packed into one integer with its length (exact: no two words
-/// share a key); `None` for longer words.
-fn short_word(w: &str) -> Option<u64> {
-    let b = w.as_bytes();
-    if b.len() > 7 {
+/// A string of at most `N - 1` bytes inline, after its length (exact: no two strings share a
+/// key); `None` for longer strings.
+fn packed<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let b = s.as_bytes();
+    if b.len() >= N {
         return None;
     }
-    let mut key = [0u8; 8];
-    key[..b.len()].copy_from_slice(b);
-    key[7] = b.len() as u8;
-    Some(u64::from_le_bytes(key))
+    let mut key = [0u8; N];
+    key[0] = b.len() as u8;
+    key[1..=b.len()].copy_from_slice(b);
+    Some(key)
 }
 
 /// Whether `w` is one of the [`STOPWORDS`].
 pub(crate) fn is_stopword(w: &str) -> bool {
-    short_word(w).is_some_and(|k| STOPWORD_SET.contains(&k))
+    packed::<8>(w).is_some_and(|k| STOPWORD_SET.contains(&k))
 }
 
 /// A term of the vocabulary: its document frequency and the cases that hold it. What a
@@ -146,31 +146,20 @@ pub(crate) struct Vocabulary {
     pub docs: u64,
 }
 
-/// A form of up to 15 bytes with its length, inline.
+/// A form of up to 15 bytes with its length, inline ([`packed`]).
 type FormKey = [u8; 16];
-
-fn form_key(form: &str) -> Option<FormKey> {
-    let b = form.as_bytes();
-    if b.len() > 15 {
-        return None;
-    }
-    let mut key = [0u8; 16];
-    key[0] = b.len() as u8;
-    key[1..=b.len()].copy_from_slice(b);
-    Some(key)
-}
 
 impl Vocabulary {
     /// The term of a form seen before ([`Vocabulary::remember_form`]).
     fn form(&self, form: &str) -> Option<u32> {
-        match form_key(form) {
+        match packed::<16>(form) {
             Some(key) => self.short_forms.get(&key).copied(),
             None => self.long_forms.get(form).copied(),
         }
     }
 
     fn remember_form(&mut self, form: &str, id: u32) {
-        match form_key(form) {
+        match packed::<16>(form) {
             Some(key) => self.short_forms.insert(key, id),
             None => self.long_forms.insert(form.to_owned(), id),
         };
