@@ -447,23 +447,30 @@ impl Monitor {
     }
 
     fn tick_into(&mut self, now: Timestamp, out: &mut Vec<Alert>) {
-        let open: Vec<(AlertScope, String)> = self.open.iter().cloned().collect();
-        for (scope, key) in open {
+        // (Called for every signal: the open set is walked in place, not copied.)
+        let (all, topics, cases, config) = (
+            &mut self.all,
+            &mut self.topics,
+            &mut self.cases,
+            &self.config,
+        );
+        self.open.retain(|(scope, key)| {
             let (stream, config) = match scope {
-                AlertScope::All => (self.all.as_mut(), &self.config.all),
-                AlertScope::Topic => (self.topics.get_mut(&key), &self.config.topic),
+                AlertScope::All => (all.as_mut(), &config.all),
+                AlertScope::Topic => (topics.get_mut(key), &config.topic),
                 AlertScope::Case => (
-                    self.cases.get_mut(&key).and_then(CaseDetector::running),
-                    &self.config.case,
+                    cases.get_mut(key).and_then(CaseDetector::running),
+                    &config.case,
                 ),
             };
-            if let Some(stream) = stream {
-                stream.advance_to(now, config, out);
-                if !stream.is_open() {
-                    self.open.remove(&(scope, key));
+            match stream {
+                Some(stream) => {
+                    stream.advance_to(now, config, out);
+                    stream.is_open()
                 }
+                None => true,
             }
-        }
+        });
         // Forget idle topic and case streams once a day of data time.
         let day = now.timestamp().div_euclid(86_400);
         if day > self.last_sweep {

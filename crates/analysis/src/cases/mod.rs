@@ -124,8 +124,13 @@ pub struct Case {
     pub sentiment: SentimentMix,
     pub channels: BTreeMap<String, u64>,
     pub topics: BTreeMap<String, u64>,
+    /// Sample members, the first ones (kept by a casebook with an archive, as
+    /// `messages`).
     pub samples: Vec<Sample>,
-    /// Member message ids (`external_id`), in arrival order.
+    /// Member message ids (`external_id`), in arrival order. Kept by a casebook for batch
+    /// tools ([`Casebook::with_archive`]); a stream casebook ([`Casebook::new`]) leaves this
+    /// and `samples` empty: its caller records the members (the server stores them with
+    /// each message), and memory stays bounded by the cases, not by their sizes.
     pub messages: Vec<String>,
 }
 
@@ -290,7 +295,7 @@ struct Live {
 pub struct Footprint {
     /// Cases that can still take members (last message within the window, or not swept yet).
     pub live_cases: usize,
-    /// Member ids held by live cases.
+    /// Members of live cases.
     pub live_members: usize,
     /// Cases retired so far.
     pub retired_cases: u64,
@@ -365,8 +370,8 @@ const BAND_CAP: usize = 32;
 const CANDIDATES_PER_TERM: usize = 16;
 
 impl Casebook {
-    /// A casebook for streams (live server, `watch`): retired cases are forgotten, so memory
-    /// stays bounded however long it runs.
+    /// A casebook for streams (live server, `watch`): retired cases are forgotten and no
+    /// member ids or samples are kept, so memory stays bounded however long it runs.
     pub fn new(config: CaseConfig) -> Self {
         Casebook {
             config,
@@ -387,8 +392,9 @@ impl Casebook {
         }
     }
 
-    /// A casebook for batch tools that list every case at the end (`cases`, reports): the
-    /// summaries of retired cases are kept (their grouping state is still dropped).
+    /// A casebook for batch tools that list every case at the end (`cases`, reports): cases
+    /// keep their member ids and samples, and the summaries of retired cases are kept (their
+    /// grouping state is still dropped).
     pub fn with_archive(config: CaseConfig) -> Self {
         Casebook {
             archive: Some(BTreeMap::new()),
@@ -765,7 +771,13 @@ impl Casebook {
         case.size += 1;
         case.first_seen = case.first_seen.min(message.created_at);
         case.last_seen = case.last_seen.max(message.created_at);
-        case.messages.push(message.external_id.clone());
+        // Member ids and sample texts are for people reading a batch tool's cases; a stream
+        // casebook's caller records the members itself (the server's store), and copying
+        // them was a tenth of `watch`'s allocations.
+        let summaries = self.archive.is_some();
+        if summaries {
+            case.messages.push(message.external_id.clone());
+        }
         if state
             .customers
             .insert(xxhash_rust::xxh3::xxh3_64(message.author.as_bytes()))
@@ -800,7 +812,7 @@ impl Casebook {
                 }
             }
         }
-        if case.samples.len() < config.samples {
+        if summaries && case.samples.len() < config.samples {
             case.samples.push(Sample {
                 id: message.external_id.clone(),
                 author: message.author.clone(),
@@ -920,7 +932,7 @@ impl Casebook {
             live_members: self
                 .cases
                 .values()
-                .map(|l| l.state.case.messages.len())
+                .map(|l| l.state.case.size as usize)
                 .sum(),
             retired_cases: self.retired,
             terms: self.vocab.len(),

@@ -97,8 +97,41 @@ fn packed<const N: usize>(s: &str) -> Option<[u8; N]> {
     }
     let mut key = [0u8; N];
     key[0] = b.len() as u8;
-    key[1..=b.len()].copy_from_slice(b);
+    copy_short(&mut key[1..], b);
     Some(key)
+}
+
+/// [`packed`] of `tag` followed by `s`, without building that string.
+fn packed_tagged<const N: usize>(tag: u8, s: &str) -> Option<[u8; N]> {
+    let b = s.as_bytes();
+    if b.len() + 1 >= N {
+        return None;
+    }
+    let mut key = [0u8; N];
+    key[0] = b.len() as u8 + 1;
+    key[1] = tag;
+    copy_short(&mut key[2..], b);
+    Some(key)
+}
+
+/// Copies `src` (at most 16 bytes) to the start of `dst` in a few fixed-size moves, two of
+/// which may overlap. Written by hand: a `copy_from_slice` of a variable length is a call to
+/// `memcpy`, and the three per token of a word form averaging six bytes were a twentieth of
+/// `watch`.
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    debug_assert!(n <= 16 && n <= dst.len());
+    if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..n].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..n].copy_from_slice(&src[n - 4..]);
+    } else if n > 0 {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    }
 }
 
 /// Whether `w` is one of the [`STOPWORDS`].
@@ -150,18 +183,26 @@ pub(crate) struct Vocabulary {
 type FormKey = [u8; 16];
 
 impl Vocabulary {
-    /// The term of a form seen before ([`Vocabulary::remember_form`]).
-    fn form(&self, form: &str) -> Option<u32> {
-        match packed::<16>(form) {
+    /// The term of a form (`tag` and `text`) seen before ([`Vocabulary::remember_form`]);
+    /// `long` is a buffer for the key of a long form.
+    fn form(&self, tag: u8, text: &str, long: &mut String) -> Option<u32> {
+        match packed_tagged::<16>(tag, text) {
             Some(key) => self.short_forms.get(&key).copied(),
-            None => self.long_forms.get(form).copied(),
+            None => {
+                long.clear();
+                long.push(char::from(tag));
+                long.push_str(text);
+                self.long_forms.get(long.as_str()).copied()
+            }
         }
     }
 
-    fn remember_form(&mut self, form: &str, id: u32) {
-        match packed::<16>(form) {
+    fn remember_form(&mut self, tag: u8, text: &str, id: u32) {
+        match packed_tagged::<16>(tag, text) {
             Some(key) => self.short_forms.insert(key, id),
-            None => self.long_forms.insert(form.to_owned(), id),
+            None => self
+                .long_forms
+                .insert(format!("{}{text}", char::from(tag)), id),
         };
     }
 
@@ -310,7 +351,7 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     pub tokens: Tokens,
-    /// A language tag and a token's text (the key of `Vocabulary::short_forms`).
+    /// A language tag and a token's text, when too long for `Vocabulary::short_forms`.
     pub form: String,
     /// The terms of the content tokens, in text order.
     pub ids: Vec<u32>,
@@ -341,11 +382,8 @@ pub(crate) fn profile_into(
         let Some(identifier) = content(&t) else {
             continue;
         };
-        let tag = if identifier { '#' } else { lang_tag(lang) };
-        form.clear();
-        form.push(tag);
-        form.push_str(t.text);
-        let id = match vocab.form(form) {
+        let tag = if identifier { b'#' } else { lang_tag(lang) };
+        let id = match vocab.form(tag, t.text, form) {
             Some(id) => id,
             None => {
                 // The key: the stem of a word, an identifier as written.
@@ -355,7 +393,7 @@ pub(crate) fn profile_into(
                     tokenizer.stem(t.text, lang)
                 };
                 let id = vocab.intern(&key, t.text, identifier);
-                vocab.remember_form(form, id);
+                vocab.remember_form(tag, t.text, id);
                 id
             }
         };
@@ -413,11 +451,11 @@ pub(crate) fn content(t: &TokenRef<'_>) -> Option<bool> {
     }
 }
 
-fn lang_tag(lang: Lang) -> char {
+fn lang_tag(lang: Lang) -> u8 {
     match lang {
-        Lang::De => 'd',
-        Lang::En => 'e',
-        Lang::Other => 'o',
+        Lang::De => b'd',
+        Lang::En => b'e',
+        Lang::Other => b'o',
     }
 }
 
@@ -495,7 +533,37 @@ impl BitVotes {
 
 #[cfg(test)]
 mod tests {
-    use super::BitVotes;
+    use super::{BitVotes, copy_short, packed, packed_tagged};
+
+    /// The fixed-size moves copy every length from 0 to 16 bytes exactly, and the packed keys
+    /// are the length and bytes they stand for (tagged: as if the tag were written first).
+    #[test]
+    fn short_copies_and_packed_keys_are_exact() {
+        let text = "abcdefghijklmnopq";
+        for n in 0..=16 {
+            let src = &text.as_bytes()[..n];
+            let mut dst = [0xffu8; 20];
+            copy_short(&mut dst, src);
+            assert_eq!(&dst[..n], src, "{n} bytes");
+            assert!(
+                dst[n..].iter().all(|&b| b == 0xff),
+                "{n} bytes: wrote past the end"
+            );
+            let s = &text[..n];
+            let want = (n < 16).then(|| {
+                let mut key = [0u8; 16];
+                key[0] = n as u8;
+                key[1..=n].copy_from_slice(src);
+                key
+            });
+            assert_eq!(packed::<16>(s), want, "{s:?}");
+            assert_eq!(
+                packed_tagged::<16>(b'e', s),
+                packed::<16>(&format!("e{s}")),
+                "{s:?}"
+            );
+        }
+    }
 
     /// Same bits as counting +1 / -1 per bit, also past the byte counters' flush.
     #[test]

@@ -26,7 +26,7 @@ fn msg(i: i64, author: &str, text: &str) -> Message {
 }
 
 fn group(texts: &[&str]) -> (Casebook, Vec<usize>) {
-    let mut book = Casebook::new(CaseConfig::default());
+    let mut book = Casebook::with_archive(CaseConfig::default());
     let filler = [
         "Der Zug war heute pünktlich, danke an das Team",
         "Wann fährt der nächste Bus nach Hamburg?",
@@ -64,6 +64,37 @@ fn near_duplicates_share_a_case() {
     assert_eq!(case.size, 2);
     assert_eq!(case.customers, 2);
     assert_eq!(case.messages, vec!["m100", "m101"]);
+    assert_eq!(case.samples.len(), 2);
+}
+
+/// A stream casebook groups exactly as a batch one, keeping no member ids or samples.
+#[test]
+fn a_stream_casebook_groups_as_a_batch_one_without_member_lists() {
+    let texts = [
+        "RE30 fällt heute schon wieder aus, keine Information am Bahnsteig in Köln",
+        "RE30 fällt heute schon wieder aus!! keine Information am Bahnsteig in Köln",
+        "Schon wieder Ausfall beim RE30, wie soll ich zur Arbeit kommen",
+        "Die Klimaanlage im ICE ist kaputt, es ist unerträglich heiß",
+    ];
+    let mut batch = Casebook::with_archive(CaseConfig::default());
+    let mut stream = Casebook::new(CaseConfig::default());
+    for (i, t) in texts.iter().enumerate() {
+        let m = msg(i as i64, &format!("c{i}"), t);
+        assert_eq!(batch.add(&m, None), stream.add(&m, None));
+    }
+    let (b, s): (Vec<&Case>, Vec<&Case>) = (batch.cases().collect(), stream.cases().collect());
+    assert_eq!(b.len(), s.len());
+    for (b, s) in b.iter().zip(&s) {
+        assert!(s.messages.is_empty() && s.samples.is_empty());
+        assert_eq!(b.messages.len() as u64, b.size);
+        let lean = Case {
+            messages: Vec::new(),
+            samples: Vec::new(),
+            ..(*b).clone()
+        };
+        assert_eq!(&lean, *s);
+    }
+    assert_eq!(stream.footprint().live_members, texts.len());
 }
 
 #[test]

@@ -23,8 +23,14 @@ use model::{AlertEvent, Analysis, Direction, Message};
 use super::cases::{Params, read_messages};
 use crate::config::Settings;
 
-/// Messages analysed per batch before they are fed to the watcher.
+/// Messages analysed per batch before they are fed to the watcher: enough for the analysis
+/// threads to share.
 const BATCH: usize = 8192;
+/// Messages read per batch without the classifiers (`--gold-labels`). Small, so that the
+/// memory of a batch's messages is freed and reused while it is still mapped: the allocator
+/// returns the pages of a large batch to the system, and the next batch faulted them in again
+/// (a tenth of the CPU time, 8,192 against 512: BENCHMARKS.md, Early warning).
+const BATCH_UNANALYSED: usize = 512;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -190,7 +196,8 @@ pub fn run(args: Args, _settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Feeds messages through the analysis and the watcher, in batches of [`BATCH`].
+/// Feeds messages through the analysis and the watcher, in batches of [`BATCH`] (or
+/// [`BATCH_UNANALYSED`]).
 struct Replay<'a> {
     watcher: &'a mut Watcher,
     analyzer: Option<&'a Analyzer>,
@@ -208,8 +215,13 @@ impl Replay<'_> {
         in_order: bool,
         emit: &mut dyn FnMut(&mut Vec<model::Alert>) -> anyhow::Result<()>,
     ) -> anyhow::Result<Option<u64>> {
-        let mut analyses: Vec<Option<Analysis>> = Vec::with_capacity(BATCH);
-        let mut batch: Vec<Message> = Vec::with_capacity(BATCH);
+        let size = if self.analyzer.is_some() {
+            BATCH
+        } else {
+            BATCH_UNANALYSED
+        };
+        let mut analyses: Vec<Option<Analysis>> = Vec::with_capacity(size);
+        let mut batch: Vec<Message> = Vec::with_capacity(size);
         let mut alerts = Vec::new();
         let mut latest = None;
         let mut count = 0u64;
@@ -221,7 +233,7 @@ impl Replay<'_> {
                 }
                 latest = Some(m.created_at);
                 batch.push(m);
-                if batch.len() == BATCH {
+                if batch.len() == size {
                     break;
                 }
             }
