@@ -8,7 +8,8 @@
 //! surprise passes a threshold and enough distinct customers take part (one loud customer is
 //! not a storm), is updated while it grows and closes after a run of quiet bins.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
 
 use crate::cases::terms::FastMap;
 
@@ -254,8 +255,19 @@ pub struct Signal<'a> {
     /// Per-message weight: `1 + toxicity` (see [`Signal::from_message`]).
     pub weight: f64,
     pub topics: Vec<&'a str>,
-    /// Case id and label, when the message was grouped into a case.
-    pub case: Option<(&'a str, &'a str)>,
+    /// The case the message was grouped into.
+    pub case: Option<SignalCase<'a>>,
+}
+
+/// The case of a [`Signal`].
+#[derive(Debug, Clone, Copy)]
+pub struct SignalCase<'a> {
+    /// The casebook's number for it ([`crate::cases::Assignment::case`]), which keys its
+    /// detector.
+    pub number: u32,
+    /// Its `case_id`, the key its alerts carry.
+    pub id: &'a str,
+    pub label: &'a str,
 }
 
 impl<'a> Signal<'a> {
@@ -265,7 +277,7 @@ impl<'a> Signal<'a> {
     pub fn from_message(
         message: &'a Message,
         analysis: Option<&'a Analysis>,
-        case: Option<(&'a str, &'a str)>,
+        case: Option<SignalCase<'a>>,
     ) -> Option<Self> {
         if message.direction != Direction::Inbound || message.visibility != Visibility::Public {
             return None;
@@ -325,8 +337,10 @@ pub struct Monitor {
     config: MonitorConfig,
     all: Option<Stream>,
     topics: FastMap<String, Stream>,
-    cases: FastMap<String, CaseDetector>,
-    open: BTreeSet<(AlertScope, String)>,
+    /// Case detectors by case number.
+    cases: FastMap<u32, CaseDetector>,
+    /// The streams with an open alert, and for a case its number.
+    open: BTreeMap<(AlertScope, String), Option<u32>>,
     now: Option<Timestamp>,
     last_sweep: i64,
 }
@@ -338,7 +352,7 @@ impl Monitor {
             all: None,
             topics: FastMap::default(),
             cases: FastMap::default(),
-            open: BTreeSet::new(),
+            open: BTreeMap::new(),
             now: None,
             last_sweep: i64::MIN,
         }
@@ -378,7 +392,7 @@ impl Monitor {
                 &config.all,
                 out,
                 &mut self.open,
-                AlertScope::All,
+                (AlertScope::All, None),
             );
             for topic in &signal.topics {
                 let stream = match self.topics.get_mut(*topic) {
@@ -394,36 +408,33 @@ impl Monitor {
                     &config.topic,
                     out,
                     &mut self.open,
-                    AlertScope::Topic,
+                    (AlertScope::Topic, None),
                 );
             }
         }
-        if let Some((id, label)) = signal.case.filter(|_| signal.negative) {
+        if let Some(case) = signal.case.filter(|_| signal.negative) {
             let hit = hit(signal.weight);
-            if !self.cases.contains_key(id) {
-                // Most cases get one message and never another: their detector waits as that
-                // one hit (see `CaseDetector`) and builds no stream.
-                let detector = match Waiting::new(&hit, &config.case) {
-                    Some(waiting) => CaseDetector::Waiting(waiting),
-                    None => CaseDetector::Running(Box::new(Stream::new(
-                        AlertScope::Case,
-                        id,
-                        &config.case,
-                    ))),
-                };
-                let waiting = matches!(detector, CaseDetector::Waiting(_));
-                self.cases.insert(id.to_owned(), detector);
-                if waiting {
-                    return;
+            let detector = match self.cases.entry(case.number) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    // Most cases get one message and never another: their detector waits as
+                    // that one hit (see `CaseDetector`) and builds no stream.
+                    match Waiting::new(&hit, &config.case) {
+                        Some(waiting) => {
+                            e.insert(CaseDetector::Waiting(waiting));
+                            return;
+                        }
+                        None => e.insert(CaseDetector::Running(Box::new(Stream::new(
+                            AlertScope::Case,
+                            case.id,
+                            &config.case,
+                        )))),
+                    }
                 }
-            }
-            let stream = self
-                .cases
-                .get_mut(id)
-                .expect("inserted above")
-                .run(id, &config.case);
+            };
+            let stream = detector.run(case.id, &config.case);
             if !stream.is_open() {
-                stream.set_label(label);
+                stream.set_label(case.label);
             }
             // Only criticism makes a storm: a case's negative messages count (a viral
             // joke or praise is not an early warning), weighted like the others.
@@ -433,7 +444,7 @@ impl Monitor {
                 &config.case,
                 out,
                 &mut self.open,
-                AlertScope::Case,
+                (AlertScope::Case, Some(case.number)),
             );
         }
     }
@@ -454,12 +465,13 @@ impl Monitor {
             &mut self.cases,
             &self.config,
         );
-        self.open.retain(|(scope, key)| {
+        self.open.retain(|(scope, key), case| {
             let (stream, config) = match scope {
                 AlertScope::All => (all.as_mut(), &config.all),
                 AlertScope::Topic => (topics.get_mut(key), &config.topic),
                 AlertScope::Case => (
-                    cases.get_mut(key).and_then(CaseDetector::running),
+                    case.and_then(|n| cases.get_mut(&n))
+                        .and_then(CaseDetector::running),
                     &config.case,
                 ),
             };
@@ -498,13 +510,13 @@ impl Monitor {
         let mut out = Vec::new();
         let Some(now) = self.now else { return out };
         self.tick_into(now, &mut out);
-        let open: Vec<(AlertScope, String)> = std::mem::take(&mut self.open).into_iter().collect();
-        for (scope, key) in open {
+        for ((scope, key), case) in std::mem::take(&mut self.open) {
             let (stream, config) = match scope {
                 AlertScope::All => (self.all.as_mut(), &self.config.all),
                 AlertScope::Topic => (self.topics.get_mut(&key), &self.config.topic),
                 AlertScope::Case => (
-                    self.cases.get_mut(&key).and_then(CaseDetector::running),
+                    case.and_then(|n| self.cases.get_mut(&n))
+                        .and_then(CaseDetector::running),
                     &self.config.case,
                 ),
             };
@@ -517,15 +529,16 @@ impl Monitor {
 
     /// Forgets the detector of this case unless an alert is open on it (then the daily sweep
     /// of idle streams forgets it once the alert closed).
-    pub fn forget_case(&mut self, case_id: &str) {
-        if self.cases.get(case_id).is_some_and(|d| !d.is_open()) {
-            self.cases.remove(case_id);
+    pub fn forget_case(&mut self, number: u32) {
+        if self.cases.get(&number).is_some_and(|d| !d.is_open()) {
+            self.cases.remove(&number);
         }
     }
 
-    /// Whether a detector for this case exists (its alerts may still be told).
+    /// Whether a detector for the case with this `case_id` exists (its alerts may still be
+    /// told).
     pub fn has_case(&self, case_id: &str) -> bool {
-        self.cases.contains_key(case_id)
+        crate::cases::case_number(case_id).is_some_and(|n| self.cases.contains_key(&n))
     }
 
     /// Number of live streams (all + topics + cases), for diagnostics.
@@ -617,14 +630,14 @@ fn push(
     hit: &Hit<'_>,
     config: &BurstConfig,
     out: &mut Vec<Alert>,
-    open: &mut BTreeSet<(AlertScope, String)>,
-    scope: AlertScope,
+    open: &mut BTreeMap<(AlertScope, String), Option<u32>>,
+    (scope, case): (AlertScope, Option<u32>),
 ) {
     let was_open = stream.is_open();
     stream.push(hit, config, out);
     match (was_open, stream.is_open()) {
         (false, true) => {
-            open.insert((scope, stream.key().to_owned()));
+            open.insert((scope, stream.key().to_owned()), case);
         }
         (true, false) => {
             open.remove(&(scope, stream.key().to_owned()));

@@ -179,7 +179,11 @@ fn new_case_burst(negative: bool) -> Vec<Alert> {
             negative,
             weight: 1.0,
             topics: Vec::new(),
-            case: Some(("case-1", "re30 ausfall")),
+            case: Some(SignalCase {
+                number: 0,
+                id: "case-1",
+                label: "re30 ausfall",
+            }),
         };
         monitor.observe_into(&signal, &mut alerts);
     }
@@ -280,7 +284,11 @@ fn a_waiting_first_hit_gives_the_alerts_of_a_stream_built_at_once() {
                 negative: true,
                 weight: 1.5,
                 topics: Vec::new(),
-                case: Some(("case-1", &label)),
+                case: Some(SignalCase {
+                    number: 0,
+                    id: "case-1",
+                    label: &label,
+                }),
             };
             monitor.observe_into(&signal, &mut got);
             if !reference.is_open() {

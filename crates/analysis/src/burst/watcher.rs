@@ -4,7 +4,7 @@
 
 use model::{Alert, Analysis, Direction, Message, Timestamp};
 
-use super::{Monitor, MonitorConfig, Signal};
+use super::{Monitor, MonitorConfig, Signal, SignalCase};
 use crate::cases::{Assignment, CaseConfig, Casebook};
 
 /// Cases plus burst monitor.
@@ -39,13 +39,16 @@ impl Watcher {
             // A retired case takes no messages: its detector has nothing left to see
             // (unless an alert is still open; that one closes on its own).
             for &n in self.casebook.last_retired() {
-                self.monitor.forget_case(&crate::cases::case_id(n));
+                self.monitor.forget_case(n);
             }
         }
         let case = self.casebook.case(assignment.case).expect("just assigned");
-        if let Some(signal) =
-            Signal::from_message(message, analysis, Some((&case.case_id, &case.label)))
-        {
+        let case = SignalCase {
+            number: assignment.case as u32,
+            id: &case.case_id,
+            label: &case.label,
+        };
+        if let Some(signal) = Signal::from_message(message, analysis, Some(case)) {
             self.monitor.observe_into(&signal, out);
         }
         Some(assignment)

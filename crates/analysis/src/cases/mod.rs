@@ -156,6 +156,62 @@ struct CaseState {
     label_at: u64,
 }
 
+impl CaseState {
+    fn new() -> Self {
+        CaseState {
+            case: Case::empty(),
+            customers: Customers::default(),
+            terms: FastMap::default(),
+            analysed: 0,
+            untopical: 0,
+            label_at: 0,
+        }
+    }
+
+    /// Makes this (new or recycled) state that of the new case number `n`, opened at `at`,
+    /// keeping the capacity of its strings and maps.
+    fn reset(&mut self, n: u32, at: Timestamp) {
+        let case = &mut self.case;
+        case.case_id.clear();
+        write_case_id(&mut case.case_id, n);
+        case.label.clear();
+        case.first_seen = at;
+        case.last_seen = at;
+        case.size = 0;
+        case.customers = 0;
+        case.sentiment = SentimentMix::default();
+        case.channels.clear();
+        case.topics.clear();
+        case.samples.clear();
+        case.messages.clear();
+        self.customers.first = None;
+        self.customers.others.clear();
+        self.terms.clear();
+        self.analysed = 0;
+        self.untopical = 0;
+        self.label_at = 0;
+    }
+}
+
+impl Case {
+    /// A case with no members, to be filled in.
+    fn empty() -> Self {
+        Case {
+            case_id: String::new(),
+            label: String::new(),
+            first_seen: Timestamp::default(),
+            last_seen: Timestamp::default(),
+            size: 0,
+            customers: 0,
+            sentiment: SentimentMix::default(),
+            channels: BTreeMap::new(),
+            topics: BTreeMap::new(),
+            samples: Vec::new(),
+            messages: Vec::new(),
+        }
+    }
+}
+
 /// The distinct customers (author hashes) of a case: the first inline, since most cases have
 /// one message and a set of their own cost an allocation each, the others in a set.
 #[derive(Debug, Clone, Default)]
@@ -283,11 +339,12 @@ impl LiveSet {
 }
 
 /// A live case in [`Casebook::cases`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Live {
     /// Data time (seconds) of the latest member.
     last_seen: i64,
-    state: Box<CaseState>,
+    /// Its state in [`Casebook::states`].
+    slot: u32,
 }
 
 /// Sizes of the grouper's in-memory structures (for tests and diagnostics).
@@ -327,9 +384,14 @@ pub struct Casebook {
     scratch: Scratch,
     vocab: Vocabulary,
     /// Live cases by number. The map holds only what candidate filtering reads for every
-    /// candidate (the last message's time); the rest sits behind a box, so the map stays
+    /// candidate (the last message's time); the rest sits in `states`, so the map stays
     /// small enough for the caches (it is probed for up to ~200 candidates per message).
     cases: FastMap<u32, Live>,
+    /// The states of live cases; a retired case's slot (with the capacity of its strings
+    /// and maps) goes to `free_slots` for the next new case. Nine in ten messages open a
+    /// case, and a fresh state of its own cost an allocation for each part.
+    states: Vec<CaseState>,
+    free_slots: Vec<u32>,
     /// Number of the next case.
     next: u32,
     /// Retired cases by number, when the casebook keeps them ([`Casebook::with_archive`]).
@@ -379,6 +441,8 @@ impl Casebook {
             scratch: Scratch::default(),
             vocab: Vocabulary::default(),
             cases: FastMap::default(),
+            states: Vec::new(),
+            free_slots: Vec::new(),
             next: 0,
             archive: None,
             retired: 0,
@@ -513,14 +577,16 @@ impl Casebook {
             self.retired += gone.len() as u64;
             self.last_retired.extend_from_slice(&gone);
             for n in gone {
-                let Some(Live { state, .. }) = self.cases.remove(&n) else {
+                let Some(Live { slot, .. }) = self.cases.remove(&n) else {
                     continue;
                 };
                 self.live.remove(n);
-                let mut state = *state;
+                self.free_slots.push(slot);
                 if let Some(archive) = &mut self.archive {
-                    state.case.label = label(&state.terms, &self.vocab, state.case.size);
-                    archive.insert(n, state.case);
+                    let state = &mut self.states[slot as usize];
+                    let mut case = std::mem::replace(&mut state.case, Case::empty());
+                    case.label = label(&state.terms, &self.vocab, case.size);
+                    archive.insert(n, case);
                 }
             }
             if self.held > 2 * self.held_after_clean.max(4096) {
@@ -530,7 +596,7 @@ impl Casebook {
         if self.vocab.len() > self.config.vocabulary_cap {
             let mut held = vec![false; self.vocab.terms.len()];
             for live in self.cases.values() {
-                for &t in live.state.terms.keys() {
+                for &t in self.states[live.slot as usize].terms.keys() {
                     held[t as usize] = true;
                 }
             }
@@ -668,7 +734,7 @@ impl Casebook {
             if bound < needed * 0.999 {
                 continue;
             }
-            let state = &live.state;
+            let state = &self.states[live.slot as usize];
             let size = state.case.size as f32;
             let (mut score, mut shared, mut identifier) = (0.0f32, 0usize, false);
             for &e in group {
@@ -726,30 +792,19 @@ impl Casebook {
         let n = self.next;
         self.next += 1;
         self.live.insert(n);
+        let slot = match self.free_slots.pop() {
+            Some(slot) => slot,
+            None => {
+                self.states.push(CaseState::new());
+                self.states.len() as u32 - 1
+            }
+        };
+        self.states[slot as usize].reset(n, message.created_at);
         self.cases.insert(
             n,
             Live {
                 last_seen: message.created_at.timestamp(),
-                state: Box::new(CaseState {
-                    case: Case {
-                        case_id: case_id(n),
-                        label: String::new(),
-                        first_seen: message.created_at,
-                        last_seen: message.created_at,
-                        size: 0,
-                        customers: 0,
-                        sentiment: SentimentMix::default(),
-                        channels: BTreeMap::new(),
-                        topics: BTreeMap::new(),
-                        samples: Vec::new(),
-                        messages: Vec::new(),
-                    },
-                    customers: Customers::default(),
-                    terms: FastMap::default(),
-                    analysed: 0,
-                    untopical: 0,
-                    label_at: 0,
-                }),
+                slot,
             },
         );
         n
@@ -766,7 +821,7 @@ impl Casebook {
         let config = &self.config;
         let live = self.cases.get_mut(&c).expect("a live case");
         live.last_seen = live.last_seen.max(message.created_at.timestamp());
-        let state = &mut *live.state;
+        let state = &mut self.states[live.slot as usize];
         let case = &mut state.case;
         case.size += 1;
         case.first_seen = case.first_seen.min(message.created_at);
@@ -872,7 +927,7 @@ impl Casebook {
         let mut live: Vec<(u32, &Case)> = self
             .cases
             .iter()
-            .map(|(&n, l)| (n, &l.state.case))
+            .map(|(&n, l)| (n, &self.states[l.slot as usize].case))
             .collect();
         live.sort_unstable_by_key(|(n, _)| *n);
         let mut all: Vec<&Case> = Vec::with_capacity(live.len());
@@ -891,17 +946,14 @@ impl Casebook {
     pub fn case(&self, number: usize) -> Option<&Case> {
         let n = u32::try_from(number).ok()?;
         match self.cases.get(&n) {
-            Some(l) => Some(&l.state.case),
+            Some(l) => Some(&self.states[l.slot as usize].case),
             None => self.archive.as_ref()?.get(&n),
         }
     }
 
     /// Whether the case with this `case_id` is live (can still take members).
     pub fn is_live(&self, case_id: &str) -> bool {
-        case_id
-            .strip_prefix("case-")
-            .and_then(|n| n.parse::<u32>().ok())
-            .is_some_and(|n| n >= 1 && self.cases.contains_key(&(n - 1)))
+        case_number(case_id).is_some_and(|n| self.cases.contains_key(&n))
     }
 
     /// Cases opened so far (live and retired).
@@ -932,7 +984,7 @@ impl Casebook {
             live_members: self
                 .cases
                 .values()
-                .map(|l| l.state.case.size as usize)
+                .map(|l| self.states[l.slot as usize].case.size as usize)
                 .sum(),
             retired_cases: self.retired,
             terms: self.vocab.len(),
@@ -957,8 +1009,8 @@ impl Casebook {
     /// Fresh labels for every live case (labels are otherwise refreshed at each doubling and
     /// when a case retires).
     pub fn relabel(&mut self) {
-        for live in self.cases.values_mut() {
-            let state = &mut live.state;
+        for live in self.cases.values() {
+            let state = &mut self.states[live.slot as usize];
             state.case.label = label(&state.terms, &self.vocab, state.case.size);
         }
     }
@@ -966,7 +1018,22 @@ impl Casebook {
 
 /// The `case_id` of the case with this number: `case-{number + 1}`.
 pub fn case_id(number: u32) -> String {
-    format!("case-{}", u64::from(number) + 1)
+    let mut id = String::new();
+    write_case_id(&mut id, number);
+    id
+}
+
+/// The number of the case with this `case_id` ([`case_id`] backwards).
+pub fn case_number(case_id: &str) -> Option<u32> {
+    case_id
+        .strip_prefix("case-")
+        .and_then(|n| n.parse::<u32>().ok())
+        .and_then(|n| n.checked_sub(1))
+}
+
+fn write_case_id(out: &mut String, number: u32) {
+    use std::fmt::Write;
+    write!(out, "case-{}", u64::from(number) + 1).expect("writing to a string");
 }
 
 /// Byte length of the first `chars` characters of `text`.

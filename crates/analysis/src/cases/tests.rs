@@ -161,6 +161,57 @@ fn one_shared_rare_word_is_not_a_case_but_one_shared_code_is() {
     assert_eq!(a[2], a[3]);
 }
 
+/// A new case in the state of a retired one (kept for its capacity) starts as empty as one in
+/// a fresh casebook: the same summary.
+#[test]
+fn a_recycled_case_state_starts_empty() {
+    let first = [
+        "RE30 fällt heute schon wieder aus, keine Information am Bahnsteig in Köln",
+        "RE30 fällt heute schon wieder aus!! keine Information am Bahnsteig in Köln",
+    ];
+    let later = ["Die Klimaanlage im ICE 598 ist kaputt, es ist unerträglich heiß"];
+    let day = 24 * 60;
+    let mut recycled = Casebook::with_archive(CaseConfig::default());
+    for (i, t) in first.iter().enumerate() {
+        let mut m = msg(i as i64, &format!("a{i}"), t);
+        m.channel = "facebook".into();
+        m.labels.insert("topic".into(), "Zugfahrt".into());
+        recycled.add(&m, None);
+    }
+    let mut fresh = Casebook::with_archive(CaseConfig::default());
+    let mut got = Vec::new();
+    for (i, t) in later.iter().enumerate() {
+        let m = msg(10 * day + i as i64, &format!("b{i}"), t);
+        let a = recycled.add(&m, None);
+        // (The fresh book has not seen the first messages: compare the summaries only.)
+        let b = fresh.add(&m, None);
+        assert_eq!(
+            (a.new_case, a.near_duplicate),
+            (b.new_case, b.near_duplicate)
+        );
+        got.push(a.case);
+    }
+    assert_eq!(recycled.footprint().retired_cases, 1);
+    assert_eq!(
+        recycled.states.len(),
+        1,
+        "the retired case's state was reused"
+    );
+    let case = recycled.case(got[0]).unwrap();
+    let want = fresh.case(0).unwrap();
+    assert_eq!(case.case_id, "case-2");
+    assert_eq!(
+        Case {
+            case_id: want.case_id.clone(),
+            label: want.label.clone(),
+            ..case.clone()
+        },
+        *want
+    );
+    assert!(case.channels.keys().all(|c| c == "twitter"));
+    assert!(case.topics.is_empty());
+}
+
 #[test]
 fn cases_retire_after_the_window_and_numbers_are_not_reused() {
     for archive in [false, true] {
@@ -578,7 +629,7 @@ fn a_new_cases_label_is_the_label_of_a_full_sort() {
 /// Checks a live case's label against a full sort of its terms by share x idf (ties: lower
 /// id); returns whether the case had more than three terms.
 fn label_is_full_sort(book: &Casebook, case: u32) -> bool {
-    let state = &book.cases[&case].state;
+    let state = &book.states[book.cases[&case].slot as usize];
     let size = state.case.size as f32;
     let mut all: Vec<(u32, f32)> = state
         .terms
