@@ -17,7 +17,7 @@
 //! holds more than `vocabulary_cap` terms, the rarest terms no live case holds and not seen
 //! within the window are forgotten.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use smallvec::{Array, SmallVec};
 
@@ -304,7 +304,11 @@ type BandList = Postings<[(u64, u32); 2]>;
 struct LiveSet {
     /// Number of the first bit of `words[0]` (a multiple of 64).
     base: u32,
-    words: VecDeque<u64>,
+    words: Vec<u64>,
+    /// Leading words known to be empty: dropped together once they are half of `words`
+    /// (a `VecDeque`'s index arithmetic was a percent of `watch`: the set is read for every
+    /// entry of every list walked).
+    empty_front: usize,
 }
 
 impl LiveSet {
@@ -325,9 +329,16 @@ impl LiveSet {
         {
             *w &= !(1 << (n % 64));
         }
-        while self.words.front() == Some(&0) {
-            self.words.pop_front();
-            self.base += 64;
+        while self.words.get(self.empty_front) == Some(&0) {
+            self.empty_front += 1;
+        }
+        if self.empty_front == self.words.len() {
+            self.words.clear();
+            self.empty_front = 0;
+        } else if self.empty_front >= 16 && 2 * self.empty_front >= self.words.len() {
+            self.words.drain(..self.empty_front);
+            self.base += 64 * self.empty_front as u32;
+            self.empty_front = 0;
         }
     }
 
@@ -642,17 +653,16 @@ impl Casebook {
         query: &mut Vec<(u32, f32)>,
         pairs: &mut Vec<u64>,
     ) -> Option<u32> {
-        // Matching terms: known before this message (df >= 2), most salient first.
+        // Matching terms: known before this message (df >= 2), most salient first (the
+        // profile's order; the vocabulary has not changed since).
         query.clear();
         query.extend(
-            p.terms
+            p.ranked
                 .iter()
-                .filter(|&&t| self.vocab.terms[t as usize].df >= 2)
-                .map(|&t| (t, self.vocab.idf(t))),
+                .filter(|&&(t, _)| self.vocab.terms[t as usize].df >= 2)
+                // (At most 256: a query index takes 8 bits below.)
+                .take(self.config.match_terms.min(256)),
         );
-        query.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        // (At most 256: a query index takes 8 bits below.)
-        query.truncate(self.config.match_terms.min(256));
         let max_idf = (self.vocab.docs as f32 + 1.0).ln() + 1.0;
         // (case, query term) pairs from the term index: the newest few cases per term bound
         // the work per message. A case is a candidate when a salient term (idf >= min_idf x

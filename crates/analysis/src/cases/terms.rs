@@ -281,7 +281,9 @@ impl Vocabulary {
 pub(crate) struct Profile {
     /// Distinct term ids in text order.
     pub terms: Vec<u32>,
-    /// Salient terms with their normalised weights, strongest first.
+    /// The same terms with their idf, most salient first (idf, then id).
+    pub ranked: Vec<(u32, f32)>,
+    /// The first `max_terms` of `ranked` with their normalised weights.
     pub vector: Vec<(u32, f32)>,
     pub simhash: u64,
     /// Number of content tokens (near-duplicate detection needs a few).
@@ -421,10 +423,13 @@ pub(crate) fn profile_into(
         t.df += 1;
         t.last_seen = now;
     }
+    p.ranked.clear();
+    p.ranked
+        .extend(p.terms.iter().map(|&id| (id, vocab.idf(id))));
+    p.ranked
+        .sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut vector = std::mem::take(&mut p.vector);
-    vector.extend(p.terms.iter().map(|&id| (id, vocab.idf(id))));
-    vector.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    vector.truncate(max_terms);
+    vector.extend_from_slice(&p.ranked[..max_terms.min(p.ranked.len())]);
     let norm = vector
         .iter()
         .map(|(_, w)| w * w)

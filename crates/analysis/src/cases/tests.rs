@@ -307,16 +307,21 @@ fn shared_words_of_another_topic_do_not_join_but_a_shared_code_does() {
 #[test]
 fn live_set_tracks_numbers_and_drops_empty_words() {
     let mut set = LiveSet::default();
-    for n in 0..200 {
+    for n in 0..2200 {
         set.insert(n);
     }
-    for n in 0..130 {
+    for n in 0..1100 {
         set.remove(n);
     }
-    assert!(!set.contains(129) && set.contains(130) && set.contains(199));
-    assert!(!set.contains(200) && !set.contains(5));
-    assert_eq!(set.base, 128, "the two emptied words are dropped");
-    for n in 130..200 {
+    assert!(!set.contains(1099) && set.contains(1100) && set.contains(2199));
+    assert!(!set.contains(2200) && !set.contains(5));
+    assert_eq!(set.base, 0, "17 empty words of 35 wait");
+    for n in 1100..1200 {
+        set.remove(n);
+    }
+    assert!(!set.contains(1199) && set.contains(1200) && set.contains(2199));
+    assert_eq!(set.base, 1152, "18 empty words of 35 are dropped");
+    for n in 1200..2200 {
         set.remove(n);
     }
     assert!(set.words.is_empty());
@@ -702,4 +707,40 @@ fn language_is_guessed_from_marker_words_in_any_case() {
             .join(if n % 3 == 0 { "" } else { " " });
         assert_eq!(guess_lang(&text, None), reference(&text), "{text:?}");
     }
+}
+
+/// The live set answers as a plain set through inserts in number order and removals in any
+/// order, across the dropping of its empty front words.
+#[test]
+fn the_live_set_is_a_set() {
+    let mut set = LiveSet::default();
+    let mut want = std::collections::BTreeSet::new();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = 5u32;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if x % 3 != 0 || want.is_empty() {
+            // New numbers only grow, sometimes with a gap.
+            next += 1 + (x % 100 == 0) as u32 * 500;
+            set.insert(next);
+            want.insert(next);
+        } else {
+            // Mostly the oldest (cases retire roughly in order), sometimes any.
+            let n = if x % 5 == 0 {
+                *want.iter().nth((x as usize / 7) % want.len()).unwrap()
+            } else {
+                *want.iter().next().unwrap()
+            };
+            set.remove(n);
+            want.remove(&n);
+        }
+        let probe = (x >> 20) as u32 % (next + 70);
+        assert_eq!(set.contains(probe), want.contains(&probe), "{probe}");
+        if let Some(&first) = want.iter().next() {
+            assert!(set.contains(first) && set.contains(next) == want.contains(&next));
+        }
+    }
+    assert!(set.words.len() <= 2 * (next - want.iter().next().unwrap() + 64) as usize / 64 + 16);
 }
