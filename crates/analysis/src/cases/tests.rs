@@ -721,14 +721,14 @@ fn the_live_set_is_a_set() {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        if x % 3 != 0 || want.is_empty() {
+        if !x.is_multiple_of(3) || want.is_empty() {
             // New numbers only grow, sometimes with a gap.
-            next += 1 + (x % 100 == 0) as u32 * 500;
+            next += 1 + u32::from(x.is_multiple_of(100)) * 500;
             set.insert(next);
             want.insert(next);
         } else {
             // Mostly the oldest (cases retire roughly in order), sometimes any.
-            let n = if x % 5 == 0 {
+            let n = if x.is_multiple_of(5) {
                 *want.iter().nth((x as usize / 7) % want.len()).unwrap()
             } else {
                 *want.iter().next().unwrap()
