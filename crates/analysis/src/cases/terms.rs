@@ -296,23 +296,57 @@ pub(crate) fn guess_lang(text: &str, declared: Option<&str>) -> Lang {
     if let Some(l) = declared {
         return Lang::parse(l);
     }
+    /// A word of up to 8 bytes as one integer, its bytes from the lowest up (no letter is
+    /// a zero byte, so the length is part of the key).
+    const fn key(w: &[u8]) -> u64 {
+        let mut k = 0;
+        let mut i = 0;
+        while i < w.len() {
+            k |= (w[i] as u64) << (8 * i);
+            i += 1;
+        }
+        k
+    }
+    const DE: [u64; 13] = [
+        key(b"der"),
+        key(b"die"),
+        key(b"das"),
+        key(b"und"),
+        key(b"ist"),
+        key(b"nicht"),
+        key(b"ich"),
+        key(b"mit"),
+        key(b"auf"),
+        key(b"ein"),
+        key(b"eine"),
+        key(b"zug"),
+        key(b"bahn"),
+    ];
+    const EN: [u64; 10] = [
+        key(b"the"),
+        key(b"and"),
+        key(b"is"),
+        key(b"not"),
+        key(b"to"),
+        key(b"my"),
+        key(b"you"),
+        key(b"for"),
+        key(b"of"),
+        key(b"flight"),
+    ];
     let (mut de, mut en) = (0, 0);
     let mut vote = |w: &[u8]| {
-        // The marker words are ASCII of 2 to 6 letters: lowercase into a small buffer and
-        // match (a non-ASCII byte matches none of them, as with `eq_ignore_ascii_case`).
+        // The marker words are ASCII of 2 to 6 letters. A piece holds only letters, so
+        // setting bit 5 of each byte lowercases the ASCII ones and leaves the bytes of other
+        // letters at 0x80 and above, which no marker has (as `eq_ignore_ascii_case`).
         if !(2..=6).contains(&w.len()) {
             return;
         }
-        let mut lower = [0u8; 6];
-        for (l, c) in lower.iter_mut().zip(w) {
-            *l = c.to_ascii_lowercase();
-        }
-        match &lower[..w.len()] {
-            b"der" | b"die" | b"das" | b"und" | b"ist" | b"nicht" | b"ich" | b"mit" | b"auf"
-            | b"ein" | b"eine" | b"zug" | b"bahn" => de += 1,
-            b"the" | b"and" | b"is" | b"not" | b"to" | b"my" | b"you" | b"for" | b"of"
-            | b"flight" => en += 1,
-            _ => {}
+        let k = key(w) | 0x2020_2020_2020 & ((1u64 << (8 * w.len())) - 1);
+        if DE.contains(&k) {
+            de += 1;
+        } else if EN.contains(&k) {
+            en += 1;
         }
     };
     // The first 60 pieces of `text.split(|c: char| !c.is_alphabetic())`: runs of ASCII
