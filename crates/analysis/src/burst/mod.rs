@@ -17,6 +17,7 @@ use model::{
     Alert, AlertScope, Analysis, Direction, Message, SentimentLabel, Timestamp, Visibility,
 };
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 mod stream;
 pub mod tail;
@@ -254,7 +255,8 @@ pub struct Signal<'a> {
     pub negative: bool,
     /// Per-message weight: `1 + toxicity` (see [`Signal::from_message`]).
     pub weight: f64,
-    pub topics: Vec<&'a str>,
+    /// (Inline up to two: a list on the heap per message was an allocation each.)
+    pub topics: SmallVec<[&'a str; 2]>,
     /// The case the message was grouped into.
     pub case: Option<SignalCase<'a>>,
 }
@@ -298,8 +300,9 @@ impl<'a> Signal<'a> {
                 let topics = message
                     .labels
                     .get("topic")
-                    .map(|t| vec![t.as_str()])
-                    .unwrap_or_default();
+                    .map(String::as_str)
+                    .into_iter()
+                    .collect();
                 (negative, 0.0, topics)
             }
         };
@@ -324,7 +327,7 @@ impl<'a> Signal<'a> {
             messages: count,
             negative: true,
             weight: f64::from(count),
-            topics: Vec::new(),
+            topics: SmallVec::new(),
             case: None,
         }
     }

@@ -60,7 +60,7 @@ fn run(
     events: &[(Timestamp, String, String)],
     topic: Option<&str>,
 ) -> Vec<Alert> {
-    let topics: Vec<&str> = topic.into_iter().collect();
+    let topics: SmallVec<[&str; 2]> = topic.into_iter().collect();
     let mut alerts = Vec::new();
     for (at, author, id) in events {
         let signal = Signal {
@@ -178,7 +178,7 @@ fn new_case_burst(negative: bool) -> Vec<Alert> {
             messages: 1,
             negative,
             weight: 1.0,
-            topics: Vec::new(),
+            topics: SmallVec::new(),
             case: Some(SignalCase {
                 number: 0,
                 id: "case-1",
@@ -283,7 +283,7 @@ fn a_waiting_first_hit_gives_the_alerts_of_a_stream_built_at_once() {
                 messages: 1,
                 negative: true,
                 weight: 1.5,
-                topics: Vec::new(),
+                topics: SmallVec::new(),
                 case: Some(SignalCase {
                     number: 0,
                     id: "case-1",
