@@ -186,6 +186,8 @@ impl CaseState {
         case.messages.clear();
         self.customers.first = None;
         self.customers.others.clear();
+        // (A state that held a case of thousands of customers does not keep their room.)
+        self.customers.others.shrink_to(64);
         self.terms.clear();
         self.analysed = 0;
         self.untopical = 0;
