@@ -116,8 +116,8 @@ fn packed_tagged<const N: usize>(tag: u8, s: &str) -> Option<[u8; N]> {
 
 /// Copies `src` (at most 16 bytes) to the start of `dst` in a few fixed-size moves, two of
 /// which may overlap. Written by hand: a `copy_from_slice` of a variable length is a call to
-/// `memcpy`, and the three per token of a word form averaging six bytes were a twentieth of
-/// `watch`.
+/// `memcpy`, and the three per token of a word form averaging six bytes were most of
+/// `watch`'s calls to it.
 fn copy_short(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
     debug_assert!(n <= 16 && n <= dst.len());

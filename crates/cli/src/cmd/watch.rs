@@ -29,7 +29,7 @@ const BATCH: usize = 8192;
 /// Messages read per batch without the classifiers (`--gold-labels`). Small, so that the
 /// memory of a batch's messages is freed and reused while it is still mapped: the allocator
 /// returns the pages of a large batch to the system, and the next batch faulted them in again
-/// (a tenth of the CPU time, 8,192 against 512: BENCHMARKS.md, Early warning).
+/// (system time 0.10-0.15 s a run at 8,192, 0.00-0.05 s at 512: BENCHMARKS.md, Early warning).
 const BATCH_UNANALYSED: usize = 512;
 
 #[derive(Debug, clap::Args)]
