@@ -296,7 +296,17 @@ impl Tokenizer {
         let mut i = 0;
         let mut negation_left = 0usize;
         while i < s.len() {
-            let c = s[i..].chars().next().unwrap_or(' ');
+            // A space starts no token and ends no scope: nothing below would take it.
+            let b = bytes[i];
+            if b == b' ' {
+                i += 1;
+                continue;
+            }
+            let c = if b.is_ascii() {
+                char::from(b)
+            } else {
+                s[i..].chars().next().unwrap_or(' ')
+            };
             let clen = c.len_utf8();
             // URLs.
             if (c == 'h' || c == 'H' || c == 'w' || c == 'W') && starts_url(&bytes[i..]) {
@@ -363,11 +373,13 @@ impl Tokenizer {
             if is_word_char(c) {
                 let end = scan_word(s, i);
                 let word = &s[i..end];
-                let has_digit = word.bytes().any(|b| b.is_ascii_digit());
-                let has_alpha = if word.is_ascii() {
-                    word.bytes().any(|b| b.is_ascii_alphabetic())
-                } else {
-                    word.chars().any(char::is_alphabetic)
+                let ascii = AsciiWord::of(word);
+                let (has_alpha, has_digit) = match &ascii {
+                    Some(w) => (w.has_alpha, w.has_digit),
+                    None => (
+                        word.chars().any(char::is_alphabetic),
+                        word.bytes().any(|b| b.is_ascii_digit()),
+                    ),
                 };
                 let kind = match (has_alpha, has_digit) {
                     (true, true) => TokenKind::Code,
@@ -375,7 +387,14 @@ impl Tokenizer {
                     _ => TokenKind::Word,
                 };
                 let start = out.buffer.len();
-                push_word(&mut out.buffer, word);
+                match ascii {
+                    // (What `push_word` does, without looking at the word again.)
+                    Some(w) if !w.long_run => {
+                        out.buffer.push_str(word);
+                        out.buffer[start..].make_ascii_lowercase();
+                    }
+                    _ => push_word(&mut out.buffer, word),
+                }
                 let mut end_used = end;
                 let mut kind = kind;
                 // "ICE 598" -> "ice598".
@@ -554,6 +573,63 @@ fn push_lower_char(buf: &mut String, c: char) {
     }
 }
 
+/// What the tokenizer needs to know of an ASCII word, found in one pass over its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AsciiWord {
+    has_alpha: bool,
+    has_digit: bool,
+    /// A letter four or more times in a row (`push_word` cuts such runs).
+    long_run: bool,
+}
+
+impl AsciiWord {
+    /// `None` for a word with a non-ASCII character.
+    fn of(word: &str) -> Option<AsciiWord> {
+        const ALPHA: u8 = 1;
+        const DIGIT: u8 = 2;
+        const OTHER: u8 = 4;
+        /// Byte classes, so that one pass ORs them together.
+        const CLASS: [u8; 256] = {
+            let mut t = [0u8; 256];
+            let mut b = 0;
+            while b < 256 {
+                let c = b as u8;
+                t[b] = if !c.is_ascii() {
+                    OTHER
+                } else if c.is_ascii_alphabetic() {
+                    ALPHA
+                } else if c.is_ascii_digit() {
+                    DIGIT
+                } else {
+                    0
+                };
+                b += 1;
+            }
+            t
+        };
+        let bytes = word.as_bytes();
+        let (mut class, mut last, mut doubled) = (0u8, 0u8, false);
+        for &b in bytes {
+            class |= CLASS[usize::from(b)];
+            doubled |= b == last;
+            last = b;
+        }
+        if class & OTHER != 0 {
+            return None;
+        }
+        // Runs need a doubled letter first (most words have none).
+        let long_run = doubled
+            && bytes
+                .windows(4)
+                .any(|w| w[0].is_ascii_alphabetic() && w[1..].iter().all(|&x| x == w[0]));
+        Some(AsciiWord {
+            has_alpha: class & ALPHA != 0,
+            has_digit: class & DIGIT != 0,
+            long_run,
+        })
+    }
+}
+
 /// Lowercase, `ß` -> `ss`, `’` -> `'`, letter runs longer than 3 cut to 3 ("sooooo" -> "sooo").
 fn push_word(buf: &mut String, s: &str) {
     // Most words are ASCII without a long run: copy and lowercase in place.
@@ -642,30 +718,55 @@ fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
+    /// Words with and without runs, digits, case, and non-ASCII letters.
+    const WORDS: &[&str] = &[
+        "Hello",
+        "sooooo",
+        "SOOOOO",
+        "SoOoO",
+        "aaa",
+        "aaaa",
+        "1000000",
+        "re30",
+        "x",
+        "",
+        "don't",
+        "AbCdEfG",
+        "zzzzzzzzzzzz",
+        "ooo0000ooo",
+        "aaaAAAA",
+        "1111",
+        "a-bbbb",
+        "bbb-b",
+        "ä",
+        "café",
+        "Grüüüüße",
+    ];
+
     /// The ASCII fast path of `push_word` gives what the character-wise one gives.
     #[test]
     fn ascii_words_are_pushed_as_char_by_char() {
-        for w in [
-            "Hello",
-            "sooooo",
-            "SOOOOO",
-            "SoOoO",
-            "aaa",
-            "aaaa",
-            "1000000",
-            "re30",
-            "x",
-            "",
-            "don't",
-            "AbCdEfG",
-            "zzzzzzzzzzzz",
-            "ooo0000ooo",
-            "aaaAAAA",
-        ] {
+        for &w in WORDS {
             let (mut fast, mut slow) = (String::from("pre"), String::from("pre"));
             push_word(&mut fast, w);
             push_word_chars(&mut slow, w);
             assert_eq!(fast, slow, "{w}");
+        }
+    }
+
+    /// The one-pass look at an ASCII word agrees with the separate checks it replaces.
+    #[test]
+    fn ascii_word_flags_match_the_separate_checks() {
+        for &w in WORDS {
+            let b = w.as_bytes();
+            let expected = w.is_ascii().then(|| AsciiWord {
+                has_alpha: b.iter().any(u8::is_ascii_alphabetic),
+                has_digit: b.iter().any(u8::is_ascii_digit),
+                long_run: b
+                    .windows(4)
+                    .any(|w| w[0].is_ascii_alphabetic() && w[1..].iter().all(|&x| x == w[0])),
+            });
+            assert_eq!(AsciiWord::of(w), expected, "{w}");
         }
     }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Timelike};
 use model::{Alert, AlertEvent, AlertScope, Severity, Timestamp};
 
 use super::BurstConfig;
-use super::tail::surprise;
+use super::tail::{surprise, surprise_bound};
 
 /// Who wrote a hit: one identified customer, or `n` distinct customers without ids (a count
 /// series such as NAB, where every count is that many messages from distinct customers).
@@ -116,6 +116,8 @@ pub struct Stream {
     started: bool,
     /// Daily peaks of the window surprise (newest last) for the calibrated threshold.
     peaks: VecDeque<f64>,
+    /// The level `peaks` give the threshold (see [`Stream::threshold`]), kept as they change.
+    calibrated: f64,
     peak_day: i64,
     day_peak: f64,
 }
@@ -145,6 +147,7 @@ impl Stream {
             last_prune: i64::MIN,
             started: false,
             peaks: VecDeque::new(),
+            calibrated: f64::NEG_INFINITY,
             peak_day: i64::MIN,
             day_peak: 0.0,
         }
@@ -221,7 +224,12 @@ impl Stream {
         if self.base.bins_seen < u64::from(config.warmup_bins) {
             return;
         }
-        let best = self.best_window(config);
+        // Without an open alert only a window at the opening threshold matters.
+        let floor = match self.open {
+            Some(_) => None,
+            None => Some(self.threshold(config)),
+        };
+        let best = self.best_window(config, floor);
         match &mut self.open {
             Some(open) => {
                 open.alert.messages += u64::from(hit.messages);
@@ -437,8 +445,8 @@ impl Stream {
         }
         // An open alert closes after `close_after_bins` quiet bins in a row.
         if self.open.is_some() {
-            let quiet = match self.window_stat(config.window_len()) {
-                Some(w) => w.surprise < config.close_surprise,
+            let quiet = match self.window_sums(config.window_len()) {
+                Some(w) => self.surprise_below(&w, config.close_surprise),
                 None => true,
             };
             let open = self.open.as_mut().expect("open");
@@ -461,11 +469,16 @@ impl Stream {
         if config.calibration_days == 0 || self.peaks.is_empty() {
             return config.open_surprise;
         }
+        config.open_surprise.max(self.calibrated)
+    }
+
+    /// The level past daily peaks exceeded on `alert_days_per_week` days per week.
+    fn calibrate(&mut self, config: &BurstConfig) {
         let mut v: Vec<f64> = self.peaks.iter().copied().collect();
         v.sort_by(|a, b| b.total_cmp(a));
         let k =
             ((v.len() as f64 * config.alert_days_per_week / 7.0).floor() as usize).min(v.len() - 1);
-        config.open_surprise.max(v[k])
+        self.calibrated = v[k];
     }
 
     fn record_peak(&mut self, index: i64, config: &BurstConfig) {
@@ -476,12 +489,16 @@ impl Stream {
                 while self.peaks.len() > config.calibration_days as usize {
                     self.peaks.pop_front();
                 }
+                self.calibrate(config);
             }
             self.peak_day = day;
             self.day_peak = 0.0;
         }
         for &w in &config.windows {
-            if let Some(stat) = self.window_stat(w as usize) {
+            if let Some(stat) = self.window_sums(w as usize)
+                && !self.surprise_below(&stat, self.day_peak)
+            {
+                let stat = self.with_surprise(stat);
                 self.day_peak = self.day_peak.max(stat.surprise);
             }
         }
@@ -502,17 +519,20 @@ impl Stream {
         self.last_prune = self.current;
     }
 
-    /// The most surprising detection window that passes the volume gates.
-    fn best_window(&self, config: &BurstConfig) -> Option<WindowStat> {
+    /// The most surprising detection window that passes the volume gates; with a `floor`,
+    /// only windows whose surprise may reach it are weighed (the best window is the same
+    /// whenever it reaches the floor).
+    fn best_window(&self, config: &BurstConfig, floor: Option<f64>) -> Option<WindowStat> {
         let mut best: Option<WindowStat> = None;
         for &w in &config.windows {
             // The gates first: most windows of most streams fail them, and the tail
             // probability is the dear part.
-            if let Some(mut stat) = self.window_sums(w as usize)
+            if let Some(stat) = self.window_sums(w as usize)
                 && stat.customers >= u64::from(config.min_customers)
                 && stat.observed >= config.min_ratio * stat.expected
+                && floor.is_none_or(|f| !self.surprise_below(&stat, f))
             {
-                self.add_surprise(&mut stat);
+                let stat = self.with_surprise(stat);
                 if best.as_ref().is_none_or(|b| stat.surprise > b.surprise) {
                     best = Some(stat);
                 }
@@ -521,18 +541,25 @@ impl Stream {
         best
     }
 
-    fn window_stat(&self, w: usize) -> Option<WindowStat> {
-        let mut stat = self.window_sums(w)?;
-        self.add_surprise(&mut stat);
-        Some(stat)
-    }
-
-    fn add_surprise(&self, stat: &mut WindowStat) {
+    fn with_surprise(&self, mut stat: WindowStat) -> WindowStat {
         stat.surprise = if stat.observed > stat.expected {
             surprise(stat.observed, stat.expected, self.base.dispersion)
         } else {
             0.0
         };
+        stat
+    }
+
+    /// Whether the window's surprise is below `level`, from the cheap bound where it
+    /// decides (as `with_surprise(stat).surprise < level` would).
+    fn surprise_below(&self, stat: &WindowStat, level: f64) -> bool {
+        if stat.observed <= stat.expected {
+            return 0.0 < level;
+        }
+        match surprise_bound(stat.observed, stat.expected, self.base.dispersion) {
+            Some(bound) if bound < level => true,
+            _ => self.with_surprise(stat.clone()).surprise < level,
+        }
     }
 
     /// Counts of the last `w` bins, without the surprise.

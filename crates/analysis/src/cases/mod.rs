@@ -598,7 +598,7 @@ impl Casebook {
                 if let Some(archive) = &mut self.archive {
                     let state = &mut self.states[slot as usize];
                     let mut case = std::mem::replace(&mut state.case, Case::empty());
-                    case.label = label(&state.terms, &self.vocab, case.size);
+                    label(&state.terms, &self.vocab, case.size, &mut case.label);
                     archive.insert(n, case);
                 }
             }
@@ -864,18 +864,18 @@ impl Casebook {
             Some(SentimentLabel::Positive) => case.sentiment.positive += 1,
             None => case.sentiment.unknown += 1,
         }
-        *case.channels.entry(message.channel.clone()).or_default() += 1;
+        count(&mut case.channels, &message.channel);
         match analysis {
             Some(a) => {
                 state.analysed += 1;
                 state.untopical += u32::from(a.topics.is_empty());
                 for t in &a.topics {
-                    *case.topics.entry(t.label.clone()).or_default() += 1;
+                    count(&mut case.topics, &t.label);
                 }
             }
             None => {
                 if let Some(t) = message.labels.get("topic") {
-                    *case.topics.entry(t.clone()).or_default() += 1;
+                    count(&mut case.topics, t);
                 }
             }
         }
@@ -909,13 +909,21 @@ impl Casebook {
         // Relabel while small, then at each doubling.
         if state.case.size <= 4 || state.case.size >= 2 * state.label_at {
             state.label_at = state.case.size;
-            state.case.label = if state.case.size == 1 {
+            // (Written into the label's own buffer: most cases are labelled once, at their
+            // first message, and a recycled state keeps the buffer.)
+            if state.case.size == 1 {
                 // A new case's terms are the message's profile, already in the label's order
                 // (idf, then id; every share is 1): nothing to score again.
-                join_surfaces(p.vector.iter().take(3).map(|&(t, _)| t), &self.vocab)
+                let top = p.vector.iter().take(3).map(|&(t, _)| t);
+                join_surfaces(top, &self.vocab, &mut state.case.label);
             } else {
-                label(&state.terms, &self.vocab, state.case.size)
-            };
+                label(
+                    &state.terms,
+                    &self.vocab,
+                    state.case.size,
+                    &mut state.case.label,
+                );
+            }
         }
         let live = &self.live;
         for &t in new_terms.iter() {
@@ -1023,7 +1031,12 @@ impl Casebook {
     pub fn relabel(&mut self) {
         for live in self.cases.values() {
             let state = &mut self.states[live.slot as usize];
-            state.case.label = label(&state.terms, &self.vocab, state.case.size);
+            label(
+                &state.terms,
+                &self.vocab,
+                state.case.size,
+                &mut state.case.label,
+            );
         }
     }
 }
@@ -1048,6 +1061,16 @@ fn write_case_id(out: &mut String, number: u32) {
     write!(out, "case-{}", u64::from(number) + 1).expect("writing to a string");
 }
 
+/// Counts one more `key`, copying it only when it is new.
+fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
+    }
+}
+
 /// Byte length of the first `chars` characters of `text`.
 fn prefix_len(text: &str, chars: usize) -> usize {
     // No more bytes than `chars` means no more characters.
@@ -1060,8 +1083,8 @@ fn prefix_len(text: &str, chars: usize) -> usize {
 }
 
 /// The label of a case: its three terms with the highest share x idf (ties: lower id), joined
-/// by ` · `.
-fn label(terms: &FastMap<u32, u32>, vocab: &Vocabulary, size: u64) -> String {
+/// by ` · `, into `out` (replaced).
+fn label(terms: &FastMap<u32, u32>, vocab: &Vocabulary, size: u64, out: &mut String) {
     // The best three in one pass (most cases are labelled at their first message, when a
     // sort of all their terms was a fortieth of `watch`).
     let before = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).is_lt();
@@ -1080,19 +1103,18 @@ fn label(terms: &FastMap<u32, u32>, vocab: &Vocabulary, size: u64) -> String {
         top[at..len].rotate_right(1);
         top[at] = entry;
     }
-    join_surfaces(top[..len].iter().map(|&(t, _)| t), vocab)
+    join_surfaces(top[..len].iter().map(|&(t, _)| t), vocab, out);
 }
 
-/// The surface forms of `terms` joined by ` · `.
-fn join_surfaces(terms: impl Iterator<Item = u32>, vocab: &Vocabulary) -> String {
-    let mut label = String::new();
+/// The surface forms of `terms` joined by ` · `, into `out` (replaced).
+fn join_surfaces(terms: impl Iterator<Item = u32>, vocab: &Vocabulary, out: &mut String) {
+    out.clear();
     for (i, t) in terms.enumerate() {
         if i > 0 {
-            label.push_str(" · ");
+            out.push_str(" · ");
         }
-        label.push_str(vocab.surface(t));
+        out.push_str(vocab.surface(t));
     }
-    label
 }
 
 #[cfg(test)]
