@@ -497,15 +497,16 @@ fn scan_word(s: &str, from: usize) -> usize {
 
 /// `scan_while(s, from, is_word_char)`, a byte at a time over ASCII (most text), decoding
 /// only other characters.
+#[inline]
 fn scan_word_chars(s: &str, from: usize) -> usize {
     let bytes = s.as_bytes();
     let mut i = from;
     while let Some(&b) = bytes.get(i) {
-        if b.is_ascii() {
-            if !b.is_ascii_alphanumeric() {
-                return i;
-            }
+        let class = CLASS[usize::from(b)];
+        if class & (ALPHA | DIGIT) != 0 {
             i += 1;
+        } else if class == 0 {
+            return i;
         } else {
             let c = s[i..].chars().next().expect("a char boundary");
             if !is_word_char(c) {
@@ -573,6 +574,33 @@ fn push_lower_char(buf: &mut String, c: char) {
     }
 }
 
+/// Byte classes ([`CLASS`]): an ASCII letter, an ASCII digit, a byte of a non-ASCII character
+/// (0: any other ASCII byte).
+const ALPHA: u8 = 1;
+const DIGIT: u8 = 2;
+const OTHER: u8 = 4;
+
+/// The class of every byte, so that a scan tests one table entry per byte (and a word's
+/// classes OR together in one pass).
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if !c.is_ascii() {
+            OTHER
+        } else if c.is_ascii_alphabetic() {
+            ALPHA
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// What the tokenizer needs to know of an ASCII word, found in one pass over its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct AsciiWord {
@@ -585,28 +613,6 @@ struct AsciiWord {
 impl AsciiWord {
     /// `None` for a word with a non-ASCII character.
     fn of(word: &str) -> Option<AsciiWord> {
-        const ALPHA: u8 = 1;
-        const DIGIT: u8 = 2;
-        const OTHER: u8 = 4;
-        /// Byte classes, so that one pass ORs them together.
-        const CLASS: [u8; 256] = {
-            let mut t = [0u8; 256];
-            let mut b = 0;
-            while b < 256 {
-                let c = b as u8;
-                t[b] = if !c.is_ascii() {
-                    OTHER
-                } else if c.is_ascii_alphabetic() {
-                    ALPHA
-                } else if c.is_ascii_digit() {
-                    DIGIT
-                } else {
-                    0
-                };
-                b += 1;
-            }
-            t
-        };
         let bytes = word.as_bytes();
         let (mut class, mut last, mut doubled) = (0u8, 0u8, false);
         for &b in bytes {
