@@ -111,6 +111,17 @@ impl Tokens {
         self.tokens.iter().map(|t| self.view(t))
     }
 
+    /// Kinds and texts, in order: [`Tokens::iter`] without the stems, for callers that do
+    /// not read them (each string view is a bounds check at both ends).
+    pub fn kinds_and_texts(&self) -> impl ExactSizeIterator<Item = (TokenKind, &str)> + '_ {
+        self.tokens.iter().map(|t| {
+            (
+                t.kind,
+                &self.buffer[t.text.start as usize..t.text.end as usize],
+            )
+        })
+    }
+
     /// Token texts, in order.
     pub fn texts(&self) -> Vec<&str> {
         self.iter().map(|t| t.text).collect()

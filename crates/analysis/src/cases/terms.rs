@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
-use crate::text::{Lang, TokenKind, TokenRef, Tokenizer, Tokens};
+use crate::text::{Lang, TokenKind, Tokenizer, Tokens};
 
 /// German and English function words that never make a case (too short a list to be worth a
 /// crate; the online idf does the rest).
@@ -416,22 +416,23 @@ pub(crate) fn profile_into(
     // than the caches, so each lookup waits for memory; a pass of lookups only, which do not
     // depend on each other, lets the processor wait for several at once.
     ids.clear();
-    for t in tokens.iter() {
-        let Some(identifier) = content(&t) else {
+    // (Kinds and texts only: the stems of this pass would be of `Lang::Other`.)
+    for (kind, text) in tokens.kinds_and_texts() {
+        let Some(identifier) = content(kind, text) else {
             continue;
         };
         let tag = if identifier { b'#' } else { lang_tag(lang) };
-        let id = match vocab.form(tag, t.text, form) {
+        let id = match vocab.form(tag, text, form) {
             Some(id) => id,
             None => {
                 // The key: the stem of a word, an identifier as written.
                 let key = if identifier {
-                    std::borrow::Cow::Borrowed(t.text)
+                    std::borrow::Cow::Borrowed(text)
                 } else {
-                    tokenizer.stem(t.text, lang)
+                    tokenizer.stem(text, lang)
                 };
-                let id = vocab.intern(&key, t.text, identifier);
-                vocab.remember_form(tag, t.text, id);
+                let id = vocab.intern(&key, text, identifier);
+                vocab.remember_form(tag, text, id);
                 id
             }
         };
@@ -492,11 +493,11 @@ pub(crate) fn profile_into(
 /// Whether a token counts for grouping: `Some(true)` for an identifier (code, hashtag,
 /// number of 3 or more digits), `Some(false)` for a word of 3 or more letters that is not a
 /// stop word.
-pub(crate) fn content(t: &TokenRef<'_>) -> Option<bool> {
-    match t.kind {
-        TokenKind::Word if t.text.chars().nth(2).is_some() && !is_stopword(t.text) => Some(false),
+pub(crate) fn content(kind: TokenKind, text: &str) -> Option<bool> {
+    match kind {
+        TokenKind::Word if text.chars().nth(2).is_some() && !is_stopword(text) => Some(false),
         TokenKind::Code | TokenKind::Hashtag => Some(true),
-        TokenKind::Number if t.text.len() >= 3 && t.text.bytes().all(|b| b.is_ascii_digit()) => {
+        TokenKind::Number if text.len() >= 3 && text.bytes().all(|b| b.is_ascii_digit()) => {
             Some(true)
         }
         _ => None,

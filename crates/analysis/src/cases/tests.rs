@@ -524,7 +524,7 @@ fn remembered_word_forms_give_the_terms_stemming_gives() {
             // identifiers as written.
             let mut want: Vec<u64> = Vec::new();
             for t in tokenizer.tokenize(text, lang).iter() {
-                if let Some(identifier) = terms::content(&t) {
+                if let Some(identifier) = terms::content(t.kind, t.text) {
                     let key = if identifier { t.text } else { t.stem };
                     let h = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
                     if !want.contains(&h) {
