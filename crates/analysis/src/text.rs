@@ -398,14 +398,7 @@ impl Tokenizer {
                     _ => TokenKind::Word,
                 };
                 let start = out.buffer.len();
-                match ascii {
-                    // (What `push_word` does, without looking at the word again.)
-                    Some(w) if !w.long_run => {
-                        out.buffer.push_str(word);
-                        out.buffer[start..].make_ascii_lowercase();
-                    }
-                    _ => push_word(&mut out.buffer, word),
-                }
+                push_word_as(&mut out.buffer, word, ascii);
                 let mut end_used = end;
                 let mut kind = kind;
                 // "ICE 598" -> "ice598".
@@ -508,7 +501,6 @@ fn scan_word(s: &str, from: usize) -> usize {
 
 /// `scan_while(s, from, is_word_char)`, a byte at a time over ASCII (most text), decoding
 /// only other characters.
-#[inline]
 fn scan_word_chars(s: &str, from: usize) -> usize {
     let bytes = s.as_bytes();
     let mut i = from;
@@ -617,7 +609,7 @@ const CLASS: [u8; 256] = {
 struct AsciiWord {
     has_alpha: bool,
     has_digit: bool,
-    /// A letter four or more times in a row (`push_word` cuts such runs).
+    /// A letter four or more times in a row (`push_word_as` cuts such runs).
     long_run: bool,
 }
 
@@ -635,10 +627,7 @@ impl AsciiWord {
             return None;
         }
         // Runs need a doubled letter first (most words have none).
-        let long_run = doubled
-            && bytes
-                .windows(4)
-                .any(|w| w[0].is_ascii_alphabetic() && w[1..].iter().all(|&x| x == w[0]));
+        let long_run = doubled && has_long_run(bytes);
         Some(AsciiWord {
             has_alpha: class & ALPHA != 0,
             has_digit: class & DIGIT != 0,
@@ -647,24 +636,34 @@ impl AsciiWord {
     }
 }
 
-/// Lowercase, `ß` -> `ss`, `’` -> `'`, letter runs longer than 3 cut to 3 ("sooooo" -> "sooo").
+/// [`push_word_as`] taking the word's look itself (the tests' entry).
+#[cfg(test)]
 fn push_word(buf: &mut String, s: &str) {
-    // Most words are ASCII without a long run: copy and lowercase in place.
-    let b = s.as_bytes();
-    if s.is_ascii()
-        && !b
-            .windows(4)
-            .any(|w| w[0].is_ascii_alphabetic() && w[1..].iter().all(|&x| x == w[0]))
-    {
-        let start = buf.len();
-        buf.push_str(s);
-        buf[start..].make_ascii_lowercase();
-    } else {
-        push_word_chars(buf, s);
+    push_word_as(buf, s, AsciiWord::of(s));
+}
+
+/// Lowercase, `ß` -> `ss`, `’` -> `'`, letter runs longer than 3 cut to 3 ("sooooo" -> "sooo");
+/// `ascii` is the word's [`AsciiWord::of`], which the tokenizer has already taken.
+fn push_word_as(buf: &mut String, s: &str, ascii: Option<AsciiWord>) {
+    match ascii {
+        // Most words are ASCII without a long run: copy and lowercase in place.
+        Some(w) if !w.long_run => {
+            let start = buf.len();
+            buf.push_str(s);
+            buf[start..].make_ascii_lowercase();
+        }
+        _ => push_word_chars(buf, s),
     }
 }
 
-/// [`push_word`] a character at a time.
+/// Whether a letter occurs four or more times in a row.
+fn has_long_run(bytes: &[u8]) -> bool {
+    bytes
+        .windows(4)
+        .any(|w| w[0].is_ascii_alphabetic() && w[1..].iter().all(|&x| x == w[0]))
+}
+
+/// [`push_word_as`] a character at a time.
 fn push_word_chars(buf: &mut String, s: &str) {
     let mut last = '\0';
     let mut run = 0;
