@@ -3,6 +3,8 @@
 //! Labels: `sentiment` (`airline_sentiment`), `topic` (`negativereason`, when present) and
 //! `brand` (the airline, also in `Message::brand`).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use model::{Direction, Labels, Message, Visibility};
 
@@ -72,7 +74,7 @@ impl Header {
         Ok(Header { index })
     }
 
-    fn message(&self, file: &str, record: CsvRecord) -> Result<Record, Rejected> {
+    fn message(&self, file: &Arc<str>, record: CsvRecord) -> Result<Record, Rejected> {
         let f = |i: usize| record.fields[self.index[i]].trim();
         let err =
             |field: &str, reason: String| Rejected::new(file, record.line, Some(field), reason);

@@ -8,6 +8,7 @@
 //! good rows after it are kept. Fields follow RFC 4180 (`""` is a quote inside quotes).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use crate::line::{Line, Lines};
 use crate::{MAX_RECORD_BYTES, Rejected};
@@ -84,13 +85,13 @@ pub(crate) struct CsvRecords {
     lines: Lines,
     /// Lines handed back after a broken record, read again before new ones.
     pending: VecDeque<Line>,
-    file: String,
+    file: Arc<str>,
     expected: Option<usize>,
     done: bool,
 }
 
 impl CsvRecords {
-    pub fn new(file: String, lines: Lines) -> Self {
+    pub fn new(file: Arc<str>, lines: Lines) -> Self {
         CsvRecords {
             lines,
             pending: VecDeque::new(),
@@ -105,7 +106,7 @@ impl CsvRecords {
         self.expected = Some(n);
     }
 
-    pub fn file(&self) -> &str {
+    pub fn file(&self) -> &Arc<str> {
         &self.file
     }
 

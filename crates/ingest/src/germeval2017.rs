@@ -10,6 +10,7 @@
 //! time is decoded from the status id (a Twitter snowflake), otherwise it is 1970-01-01.
 
 use std::io::BufRead;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use model::{Direction, Labels, Message, Visibility};
@@ -42,7 +43,7 @@ pub(crate) fn records(source: Source, _options: &Options) -> Records {
     }
 }
 
-fn tsv_line(file: &str, line: std::io::Result<Line>) -> Option<Result<Record, Rejected>> {
+fn tsv_line(file: &Arc<str>, line: std::io::Result<Line>) -> Option<Result<Record, Rejected>> {
     let line = match line {
         Ok(line) => line,
         Err(e) => {
@@ -180,7 +181,7 @@ fn author_and_time(url: &str) -> (String, DateTime<Utc>) {
 /// Streams `<Document>` elements: each is cut from the text and parsed on its own, so a broken
 /// document is rejected at its line and the others are kept.
 struct XmlDocuments {
-    file: String,
+    file: Arc<str>,
     lines: Lines,
     done: bool,
 }

@@ -1,6 +1,8 @@
 //! Our lossless interchange format: one JSON object per line, the serde form of
 //! `model::Message` (see docs/JSONL.md). Blank lines are skipped.
 
+use std::sync::Arc;
+
 use model::Message;
 use serde::{Deserialize, Serialize};
 
@@ -60,7 +62,7 @@ pub struct StoredAnalysis {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtraRecord {
     pub extra: Extra,
-    pub file: String,
+    pub file: Arc<str>,
     pub line: u64,
 }
 
@@ -86,6 +88,8 @@ pub(crate) fn entries(
     _options: &Options,
 ) -> impl Iterator<Item = Result<Entry, Rejected>> + Send + 'static {
     let (file, reader) = source.into_parts();
+    // (A prepared SIMD search: `str::contains` was 0.7 % of `watch`.)
+    let kind_key = memchr::memmem::Finder::new(b"\"kind\":");
     Lines::new(reader).filter_map(move |line| {
         let line = match line {
             Ok(line) => line,
@@ -112,13 +116,13 @@ pub(crate) fn entries(
         };
         // `"kind":` outside a string can only be a key (quotes inside strings are escaped), so
         // a message line without it is parsed once, as a message.
-        if text.contains("\"kind\":") {
+        if kind_key.find(content).is_some() {
             match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(value) if value.get("kind").is_some() => {
                     return Some(match serde_json::from_value::<Extra>(value) {
                         Ok(extra) => Ok(Entry::Extra(ExtraRecord {
                             extra,
-                            file: file.clone(),
+                            file: Arc::clone(&file),
                             line: no,
                         })),
                         Err(e) => Err(Rejected::new(&file, no, None, format!("JSON: {e}"))),

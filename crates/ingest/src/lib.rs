@@ -18,6 +18,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 pub mod airline;
 pub mod counts;
@@ -108,7 +109,7 @@ pub struct Options {
 pub struct Record {
     pub message: model::Message,
     /// Source name (the path as given, or `-` for stdin).
-    pub file: String,
+    pub file: Arc<str>,
     /// 1-based line where the record starts.
     pub line: u64,
 }
@@ -230,7 +231,7 @@ pub fn read_entries(
 /// Bounds the text and checks the identity fields every format must fill.
 pub(crate) fn finish(
     mut message: model::Message,
-    file: &str,
+    file: &Arc<str>,
     line: u64,
 ) -> Result<Record, Rejected> {
     if message.channel.trim().is_empty() {
@@ -242,7 +243,7 @@ pub(crate) fn finish(
     message.bound_text();
     Ok(Record {
         message,
-        file: file.to_owned(),
+        file: Arc::clone(file),
         line,
     })
 }

@@ -8,6 +8,8 @@
 //! address involved (From when outbound, the first own To/Cc when inbound). Text: the subject,
 //! a blank line, then the plain-text body (HTML is turned into text). Raw: the header block.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use mail_parser::MessageParser;
 use model::{Direction, Labels, Message, Visibility};
@@ -36,7 +38,7 @@ pub(crate) fn records(source: Source, options: &Options) -> Records {
 }
 
 struct Emails {
-    file: String,
+    file: Arc<str>,
     lines: Lines,
     own: Vec<String>,
     /// The `From ` line that started the next message, already read.

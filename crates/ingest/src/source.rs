@@ -4,6 +4,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Read buffer size: large reads keep parsing fast on big files.
 const BUFFER_BYTES: usize = 256 * 1024;
@@ -54,7 +55,9 @@ impl Source {
         Ok(self.reader.fill_buf()?.is_empty())
     }
 
-    pub(crate) fn into_parts(self) -> (String, Box<dyn BufRead + Send>) {
-        (self.name, self.reader)
+    /// The name (shared by every record read: one count, not one copy per record) and the
+    /// reader.
+    pub(crate) fn into_parts(self) -> (Arc<str>, Box<dyn BufRead + Send>) {
+        (self.name.into(), self.reader)
     }
 }

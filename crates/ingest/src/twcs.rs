@@ -10,6 +10,7 @@
 //! for a slice in memory.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use model::{Direction, Labels, Message, Visibility};
@@ -90,7 +91,7 @@ pub(crate) fn tweet_id(value: &str) -> Result<Option<String>, String> {
     Ok(Some(int.to_owned()))
 }
 
-fn message(index: &[usize; 7], file: &str, record: CsvRecord) -> Result<Record, Rejected> {
+fn message(index: &[usize; 7], file: &Arc<str>, record: CsvRecord) -> Result<Record, Rejected> {
     let f = |i: usize| record.fields[index[i]].as_str();
     let err = |i: usize, reason: String| Rejected::new(file, record.line, Some(COLUMNS[i]), reason);
     let id = tweet_id(f(0))

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -403,7 +403,7 @@ fn apply_extras(
             }
         }
     }
-    let mut check = |places: Vec<(String, u64)>, found: Vec<bool>, what: &str| -> u64 {
+    let mut check = |places: Vec<(Arc<str>, u64)>, found: Vec<bool>, what: &str| -> u64 {
         let mut n = 0;
         for ((file, line), ok) in places.into_iter().zip(found) {
             if ok {
