@@ -77,8 +77,17 @@ pub struct Hit {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    writer: Mutex<Writer>,
     fields: Fields,
+}
+
+/// The index writer and the highest message id it has been given.
+struct Writer {
+    inner: IndexWriter,
+    /// Ids above it cannot be in the index: adding one needs no delete of an older copy.
+    /// Messages arrive in id order, so a delete per added document (which tantivy applies
+    /// to every segment at each commit) is needed only when one is indexed again.
+    highest: Option<u64>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -145,19 +154,30 @@ impl SearchIndex {
     fn with_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
         register(&index);
         let writer = index.writer(64 * 1024 * 1024)?;
-        let reader = index
+        let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        // (Deleted documents count too: their ids may come back.)
+        let mut highest = None;
+        for segment in reader.searcher().segment_readers() {
+            if segment.max_doc() > 0 {
+                let ids = segment.fast_fields().u64("id")?;
+                highest = highest.max(Some(ids.max_value()));
+            }
+        }
         Ok(SearchIndex {
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Writer {
+                inner: writer,
+                highest,
+            }),
             fields,
         })
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+    fn writer(&self) -> std::sync::MutexGuard<'_, Writer> {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -169,9 +189,13 @@ impl SearchIndex {
         items: &[(i64, i64, &Message, Option<&Analysis>)],
     ) -> Result<(), SearchError> {
         let f = self.fields;
-        let writer = self.writer();
+        let mut writer = self.writer();
         for (id, conversation, m, analysis) in items {
-            writer.delete_term(Term::from_field_u64(f.id, *id as u64));
+            let id = *id as u64;
+            if writer.highest.is_some_and(|h| id <= h) {
+                writer.inner.delete_term(Term::from_field_u64(f.id, id));
+            }
+            writer.highest = writer.highest.max(Some(id));
             let language = analysis
                 .map(|a| a.language.clone())
                 .or_else(|| m.language.clone())
@@ -182,7 +206,7 @@ impl SearchIndex {
                 f.text_en
             };
             let mut d = doc!(
-                f.id => *id as u64,
+                f.id => id,
                 f.conversation => *conversation as u64,
                 f.channel => m.channel.as_str(),
                 f.language => language.as_str(),
@@ -196,7 +220,7 @@ impl SearchIndex {
                     d.add_text(f.topic, &t.label);
                 }
             }
-            writer.add_document(d)?;
+            writer.inner.add_document(d)?;
         }
         Ok(())
     }
@@ -205,7 +229,9 @@ impl SearchIndex {
     pub fn delete(&self, ids: &[i64]) {
         let writer = self.writer();
         for id in ids {
-            writer.delete_term(Term::from_field_u64(self.fields.id, *id as u64));
+            writer
+                .inner
+                .delete_term(Term::from_field_u64(self.fields.id, *id as u64));
         }
     }
 
@@ -214,7 +240,7 @@ impl SearchIndex {
     pub fn commit(&self, payload: Option<String>) -> Result<(), SearchError> {
         {
             let mut writer = self.writer();
-            let mut prepared = writer.prepare_commit()?;
+            let mut prepared = writer.inner.prepare_commit()?;
             if let Some(p) = payload {
                 prepared.set_payload(&p);
             }
@@ -419,5 +445,38 @@ mod tests {
             0
         );
         assert_eq!(idx.committed_payload(), None);
+    }
+
+    #[test]
+    fn a_message_indexed_again_replaces_its_document_also_after_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let count =
+            |idx: &SearchIndex, q: &str| idx.search(q, &SearchFilter::default(), 10, 0).unwrap().0;
+        {
+            let idx = SearchIndex::open(dir.path()).unwrap();
+            let first = msg("1", "Der Zug hatte Verspätung", "de");
+            let second = msg("2", "The train was late", "en");
+            idx.add(&[(1, 10, &first, None), (2, 20, &second, None)])
+                .unwrap();
+            idx.commit(None).unwrap();
+            // Indexed again in the same process (an analysis corrected, say).
+            let first_again = msg("1", "Der Zug fiel aus", "de");
+            idx.add(&[(1, 10, &first_again, None)]).unwrap();
+            idx.commit(None).unwrap();
+            assert_eq!(idx.doc_count(), 2);
+            assert_eq!(count(&idx, "Verspätung"), 0);
+            assert_eq!(count(&idx, "fiel"), 1);
+        }
+        // A new process knows the highest id from the index itself.
+        let idx = SearchIndex::open(dir.path()).unwrap();
+        let second_again = msg("2", "The flight was cancelled", "en");
+        let third = msg("3", "Lost luggage", "en");
+        idx.add(&[(2, 20, &second_again, None), (3, 30, &third, None)])
+            .unwrap();
+        idx.commit(None).unwrap();
+        assert_eq!(idx.doc_count(), 3);
+        assert_eq!(count(&idx, "train"), 0);
+        assert_eq!(count(&idx, "cancelled"), 1);
+        assert_eq!(count(&idx, "luggage"), 1);
     }
 }
