@@ -11,6 +11,8 @@ use std::ops::Range;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
+use crate::cases::terms::FastMap;
+
 /// Which stemmer to use. `Other` keeps words unstemmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -87,6 +89,31 @@ pub struct TokenRef<'a> {
 pub struct Tokens {
     buffer: String,
     tokens: Vec<Token>,
+    /// Kept across texts (not cleared with the tokens).
+    stems: StemMemo,
+}
+
+/// Stems already computed, by language: Snowball takes hundreds of instructions a word, and
+/// words repeat from message to message (a tenth of `classify` was stemming). Bounded: it
+/// starts afresh when full.
+#[derive(Debug, Default, Clone)]
+struct StemMemo {
+    de: FastMap<Box<str>, Box<str>>,
+    en: FastMap<Box<str>, Box<str>>,
+}
+
+impl StemMemo {
+    /// Words remembered per language.
+    const CAP: usize = 1 << 15;
+
+    /// The memo of `lang`; `None` for [`Lang::Other`] (not stemmed).
+    fn of(&mut self, lang: Lang) -> Option<&mut FastMap<Box<str>, Box<str>>> {
+        match lang {
+            Lang::De => Some(&mut self.de),
+            Lang::En => Some(&mut self.en),
+            Lang::Other => None,
+        }
+    }
 }
 
 impl Tokens {
@@ -418,18 +445,25 @@ impl Tokenizer {
                     }
                 }
                 let text = start as u32..out.buffer.len() as u32;
-                let stem = if kind == TokenKind::Word && lang != Lang::Other {
-                    let stem_start = out.buffer.len();
-                    match self.stem(&out.buffer[start..], lang) {
-                        st if st.len() != text.len() || *st != out.buffer[start..] => {
-                            let st = st.into_owned();
-                            out.buffer.push_str(&st);
-                            stem_start as u32..out.buffer.len() as u32
-                        }
-                        _ => text.clone(),
-                    }
+                let memo = if kind == TokenKind::Word {
+                    out.stems.of(lang)
                 } else {
-                    text.clone()
+                    None
+                };
+                let stem = match memo {
+                    Some(memo) => match memo.get(&out.buffer[start..]) {
+                        Some(st) => push_stem(&mut out.buffer, &text, st),
+                        None => {
+                            if memo.len() >= StemMemo::CAP {
+                                memo.clear();
+                            }
+                            let st: Box<str> = self.stem(&out.buffer[start..], lang).into();
+                            let range = push_stem(&mut out.buffer, &text, &st);
+                            memo.insert(out.buffer[start..text.end as usize].into(), st);
+                            range
+                        }
+                    },
+                    None => text.clone(),
                 };
                 let is_neg = self.negation
                     && kind == TokenKind::Word
@@ -458,6 +492,17 @@ impl Tokenizer {
             let _ = is_emoji_modifier(c);
         }
     }
+}
+
+/// The range of a word's stem in `buffer`: the word's own (`text`) when they are the same,
+/// else the stem's, appended.
+fn push_stem(buffer: &mut String, text: &Range<u32>, stem: &str) -> Range<u32> {
+    if *stem == buffer[text.start as usize..text.end as usize] {
+        return text.clone();
+    }
+    let start = buffer.len();
+    buffer.push_str(stem);
+    start as u32..buffer.len() as u32
 }
 
 /// Tokenizes with a fresh default tokenizer (no negation marking). For many texts, keep one
@@ -932,5 +977,46 @@ mod tests {
         t.tokenize_into("Erster Text mit Wörtern", Lang::De, &mut buf);
         t.tokenize_into("zweiter", Lang::De, &mut buf);
         assert_eq!(buf.texts(), ["zweiter"]);
+    }
+
+    #[test]
+    fn stems_from_the_memo_are_the_stems() {
+        // More distinct words than the memo holds, so it also starts afresh on the way; the
+        // two languages keep separate memos ("kind" is a German and an English word).
+        let words: Vec<String> = (0..StemMemo::CAP + 500)
+            .map(|i| {
+                // Letters only (a digit makes a code, which is not stemmed).
+                let tail: String = i
+                    .to_string()
+                    .bytes()
+                    .map(|d| char::from(d - b'0' + b'a'))
+                    .collect();
+                format!("Verbindungen{tail} Zügen kind flights")
+            })
+            .collect();
+        let tokenizer = Tokenizer::new();
+        let mut reused = Tokens::default();
+        for lang in [Lang::De, Lang::En] {
+            for (i, text) in words
+                .iter()
+                .enumerate()
+                .step_by(97)
+                .chain(words.iter().enumerate())
+            {
+                tokenizer.tokenize_into(text, lang, &mut reused);
+                let fresh = tokenizer.tokenize(text, lang);
+                let stems = |t: &Tokens| t.iter().map(|t| t.stem.to_owned()).collect::<Vec<_>>();
+                assert_eq!(stems(&reused), stems(&fresh), "text {i}, {lang:?}");
+            }
+        }
+        assert!(reused.stems.de.len() <= StemMemo::CAP);
+        assert_eq!(
+            tokenize("Verbindungen", Lang::De)
+                .iter()
+                .next()
+                .unwrap()
+                .stem,
+            "verbind"
+        );
     }
 }
