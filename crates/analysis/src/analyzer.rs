@@ -7,6 +7,8 @@
 //! tokenized and hashed once, and their weights are merged at load time into one table
 //! ("bank") whose rows hold every class of every model: one lookup per feature.
 
+use std::cell::RefCell;
+
 use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
 use model::{Analysis, Sentiment, SentimentLabel, analysis::Scored};
 
@@ -329,9 +331,14 @@ impl Analyzer {
         &self.version
     }
 
-    /// Analyses one text.
+    /// Analyses one text, with this thread's buffers (kept between calls, with the stems
+    /// they remember: a fresh scratch per message allocated all of them and stemmed every
+    /// word anew). The same as [`Analyzer::analyze_with`] and a fresh scratch.
     pub fn analyze(&self, text: &str) -> Analysis {
-        self.analyze_with(text, &mut AnalyzerScratch::default())
+        thread_local! {
+            static SCRATCH: RefCell<AnalyzerScratch> = RefCell::default();
+        }
+        SCRATCH.with_borrow_mut(|scratch| self.analyze_with(text, scratch))
     }
 
     /// Language of a text with its confidence: `de`, `en`, or `other` (no letters, or

@@ -185,3 +185,29 @@ fn keyword_topics_and_bad_input() {
     let t = "Schon wieder kein WLAN im Zug, ich kündige!";
     assert_eq!(a.analyze(t), a.analyze(t));
 }
+
+#[test]
+fn a_thread_s_reused_scratch_gives_what_a_fresh_one_gives() {
+    // Real German tweets (GermEval 2018) and English ones, twice over: the second pass meets
+    // every word in the stem memo.
+    let german = std::fs::read_to_string(crate::shared("germeval2018/germeval2018.training.txt"))
+        .expect("GermEval 2018 in ../shared/data");
+    let english = [
+        "@united my flight was Cancelled Flightled and nobody answers the phone",
+        "@JetBlue thanks for the great service, flying with you again next week!",
+        "@AmericanAir lost my bags again. Never again, switching to Delta.",
+    ];
+    let texts: Vec<&str> = german
+        .lines()
+        .take(400)
+        .map(|l| l.split('\t').next().unwrap_or(""))
+        .chain(english)
+        .collect();
+    let a = analyzer();
+    for _ in 0..2 {
+        for t in &texts {
+            let fresh = a.analyze_with(t, &mut analysis::AnalyzerScratch::default());
+            assert_eq!(a.analyze(t), fresh, "{t:?}");
+        }
+    }
+}

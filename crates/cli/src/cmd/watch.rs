@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use analysis::burst::Watcher;
-use analysis::{Analyzer, AnalyzerScratch};
+use analysis::Analyzer;
 use anyhow::Context;
 use model::{AlertEvent, Analysis, Direction, Message};
 
@@ -267,11 +267,11 @@ fn analyse_batch(
     out.clear();
     out.resize(batch.len(), None);
     let Some(analyzer) = analyzer else { return };
+    // (`analyze` keeps each thread's buffers and stem memo between calls.)
     let analyse = |messages: &[Message], slots: &mut [Option<Analysis>]| {
-        let mut scratch = AnalyzerScratch::default();
         for (m, slot) in messages.iter().zip(slots) {
             if m.direction == Direction::Inbound {
-                *slot = Some(analyzer.analyze_with(&m.text, &mut scratch));
+                *slot = Some(analyzer.analyze(&m.text));
             }
         }
     };
