@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use analysis::burst::Watcher;
 use analysis::Analyzer;
+use analysis::burst::Watcher;
 use anyhow::Context;
 use model::{AlertEvent, Analysis, Direction, Message};
 
